@@ -1,0 +1,50 @@
+"""One exception tree; `cli.main` is the one place that maps it to exit codes.
+
+Every user-facing failure is an `EnvlockError` whose message says what was wrong,
+where (file:line when there is one) and what to do about it.
+"""
+
+from __future__ import annotations
+
+
+class EnvlockError(Exception):
+    """Base of every error envlock reports to a user. Never shown with a traceback."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, *, where: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+class AnswerIsNo(EnvlockError):
+    """Exit 1: the request was understood and the answer is no (unsatisfiable, guard, drift)."""
+
+    exit_code = 1
+
+
+class BadInput(EnvlockError):
+    """Exit 2: unreadable or invalid recipe, lock, snapshot, option or target."""
+
+    exit_code = 2
+
+
+class StaleLock(EnvlockError):
+    """Exit 3: `resolve --check` found the lock stale against its recipe."""
+
+    exit_code = 3
+
+
+class WorldFailed(EnvlockError):
+    """Exit 4: the network, a hash, the disk or an interrupt failed us."""
+
+    exit_code = 4
+
+
+def where(path: object, line: int | None = None) -> str:
+    """Format a location as `file:line` (1-based line) or just `file`."""
+    return f"{path}:{line}" if line is not None else str(path)

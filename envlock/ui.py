@@ -1,0 +1,72 @@
+"""Rendering: where human output goes, JSON documents, errors. The core never imports this.
+
+With `--json`, stdout carries exactly one JSON document and human output (tables,
+progress) goes to stderr; otherwise human output goes to stdout. Rich honours NO_COLOR
+and draws no animation when the stream is not a terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from rich.console import Console
+
+from envlock.errors import EnvlockError
+
+
+class Output:
+    """The streams of one command run."""
+
+    def __init__(self, *, json_mode: bool = False, quiet: bool = False) -> None:
+        self.json_mode = json_mode
+        self.quiet = quiet
+        self.console = Console(stderr=json_mode, highlight=False, soft_wrap=False)
+        self.err = Console(stderr=True, highlight=False)
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        """Human output (a rich renderable or markup string)."""
+        if not self.quiet:
+            self.console.print(*objects, **kwargs)
+
+    def warn(self, message: str) -> None:
+        """A warning on stderr, always visible, never in the JSON stream."""
+        self.err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+    @contextlib.contextmanager
+    def status(self, message: str) -> Iterator[None]:
+        """A spinner while long work runs; silent when the stream is not a terminal."""
+        if self.quiet or not self.console.is_terminal:
+            yield
+            return
+        with self.console.status(message):
+            yield
+
+    def emit_json(self, document: Mapping[str, Any]) -> None:
+        """Write one JSON document to stdout (only under --json)."""
+        sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+        sys.stdout.flush()
+
+
+def error_document(error: EnvlockError) -> dict[str, Any]:
+    """The `--json` shape of an error (CONTRACTS.md)."""
+    return {
+        "envlock_error": 1,
+        "code": error.exit_code,
+        "message": error.message,
+        "where": error.where,
+    }
+
+
+def render_error(error: EnvlockError, *, json_mode: bool) -> None:
+    """Show an error: a JSON document on stdout under --json, a paragraph on stderr always."""
+    if json_mode:
+        sys.stdout.write(json.dumps(error_document(error), indent=2) + "\n")
+        sys.stdout.flush()
+    console = Console(stderr=True, highlight=False)
+    label = {1: "no", 2: "error", 3: "stale", 4: "failed"}.get(error.exit_code, "error")
+    console.print(f"[bold red]envlock {label}:[/bold red] ", end="")
+    console.print(str(error), markup=False, highlight=False)
