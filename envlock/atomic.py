@@ -21,7 +21,7 @@ def write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
@@ -51,7 +51,7 @@ def write_many(files: Mapping[Path, str]) -> None:
                 fh.flush()
                 os.fsync(fh.fileno())
         for tmp, path in staged:
-            os.replace(tmp, path)
+            Path(tmp).replace(path)
         staged.clear()
     finally:
         for tmp, _ in staged:

@@ -14,21 +14,21 @@ from typing import Any
 import click
 
 from envlock import __version__
-from envlock.errors import EnvlockError, WorldFailed
+from envlock.errors import EnvlockError, WorldFailedError
 
 # name -> (module, one-line help shown by `envlock --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("envlock.commands.check", "Show how a recipe expands per platform, without solving."),
     "resolve": (
         "envlock.commands.resolve",
-        "Solve a recipe for every platform and write its locks.",
+        "Solve a recipe for every platform; write its locks.",
     ),
     "create": ("envlock.commands.create", "Replay a lock into a verified environment."),
     "export": ("envlock.commands.export", "Write an environment as a `conda env export` snapshot."),
     "diff": ("envlock.commands.diff", "Say exactly what differs between two environments."),
     "mirror": (
         "envlock.commands.mirror",
-        "Build the offline demo channels (pytorch, nvidia, pyg, conda-forge).",
+        "Build the offline demo channels for tests and the demo.",
     ),
 }
 
@@ -98,10 +98,10 @@ def run(args: list[str] | None = None) -> int:
         render_error(error, json_mode=json_mode)
         return error.exit_code
     except click.exceptions.Abort:
-        render_error(WorldFailed("interrupted; nothing was replaced"), json_mode=json_mode)
+        render_error(WorldFailedError("interrupted; nothing was replaced"), json_mode=json_mode)
         return 4
     except KeyboardInterrupt:
-        render_error(WorldFailed("interrupted; nothing was replaced"), json_mode=json_mode)
+        render_error(WorldFailedError("interrupted; nothing was replaced"), json_mode=json_mode)
         return 4
     except click.ClickException as error:
         error.show()

@@ -21,25 +21,25 @@ class EnvlockError(Exception):
         return f"{self.where}: {self.message}" if self.where else self.message
 
 
-class AnswerIsNo(EnvlockError):
+class AnswerIsNoError(EnvlockError):
     """Exit 1: the request was understood and the answer is no (unsatisfiable, guard, drift)."""
 
     exit_code = 1
 
 
-class BadInput(EnvlockError):
+class BadInputError(EnvlockError):
     """Exit 2: unreadable or invalid recipe, lock, snapshot, option or target."""
 
     exit_code = 2
 
 
-class StaleLock(EnvlockError):
+class StaleLockError(EnvlockError):
     """Exit 3: `resolve --check` found the lock stale against its recipe."""
 
     exit_code = 3
 
 
-class WorldFailed(EnvlockError):
+class WorldFailedError(EnvlockError):
     """Exit 4: the network, a hash, the disk or an interrupt failed us."""
 
     exit_code = 4

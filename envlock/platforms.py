@@ -5,7 +5,7 @@ from __future__ import annotations
 import platform as _platform
 import sys
 
-from envlock.errors import BadInput
+from envlock.errors import BadInputError
 
 KNOWN_PLATFORMS: tuple[str, ...] = (
     "linux-64",
@@ -49,10 +49,10 @@ def host_platform() -> str:
 
 
 def check_platform(name: str, *, where: str | None = None) -> str:
-    """Return `name` if it is a platform envlock targets, else raise BadInput (exit 2)."""
+    """Return `name` if it is a platform envlock targets, else raise BadInputError (exit 2)."""
     if name in KNOWN_PLATFORMS:
         return name
-    raise BadInput(
+    raise BadInputError(
         f"unknown platform {name!r}: use one of {', '.join(KNOWN_PLATFORMS)}", where=where
     )
 
