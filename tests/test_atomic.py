@@ -1,0 +1,28 @@
+"""Atomic writes: all or nothing, no temp files left behind."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envlock import atomic
+
+
+def test_write_text_replaces_and_leaves_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "sub" / "conda-lock.yml"
+    atomic.write_text(target, "one\n")
+    atomic.write_text(target, "two\n")
+    assert target.read_text() == "two\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["conda-lock.yml"]
+
+
+def test_write_many_lands_nothing_when_one_file_fails(tmp_path: Path) -> None:
+    good = tmp_path / "a.lock"
+    good.write_text("old\n")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where a folder is needed\n")
+    with pytest.raises(OSError, match="not-a-dir"):
+        atomic.write_many({good: "new\n", blocker / "b.lock": "new\n"})
+    assert good.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.lock", "not-a-dir"]
