@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 . .venv/bin/activate
-ruff check envlock tests bench
-ruff format --check envlock tests bench
+ruff check .
+ruff format --check .
 mypy
 python -m pytest "$@"
