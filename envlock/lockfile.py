@@ -1,0 +1,463 @@
+"""conda-lock's unified lockfile (`conda-lock.yml`, format version 1): model, reader, writer.
+
+The reader is forgiving, because published locks vary: key order (`version` first or
+last), channels written as plain strings, entries without `optional`, `category` or
+`build` (the build then comes from the URL's file name), pip entries, `source` keys, one
+package listed once per category. The writer emits exactly what conda-lock 4 itself
+writes and reads back: `conda_lock.lockfile.parse_conda_lock_file` accepts it.
+
+What a lock keeps of a Package: name, version, build, manager, url (channel and subdir
+are read back from it), md5, sha256 and depends. conda-lock stores depends as a mapping
+`{name: spec}`; envlock converts on write and back on read. That round trip is exact for
+one spec per name (`python >=3.8,<3.9.0a0`, `pytorch-mutex 1.0 cuda`, a bare `psutil`);
+lossy bits: two depends on the same name are merged into one comma-joined spec (kept
+separate when either has a build part, then only the first survives), a `channel::`
+prefix is dropped, and a conda spec written without a space (`numpy>=1.0`) comes back
+with one (`numpy >=1.0`). build_number, constrains, size and timestamp are not stored;
+category/optional are not modelled (every listed package is part of the lock).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from envlock import atomic
+from envlock.channels import redact
+from envlock.errors import BadInputError, where
+from envlock.models import Manager, Package
+
+LOCK_VERSION = 1
+_NAME_PREFIX = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LockChannel:
+    """A channel of the lock in priority order: a name or a URL without credentials."""
+
+    url: str
+    used_env_vars: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Lock:
+    """A conda-lock.yml: per-platform package sets plus the metadata conda-lock keeps.
+
+    Packages of each platform are kept sorted by (manager, name), so that two locks with
+    the same content compare equal however they were built.
+    """
+
+    platforms: tuple[str, ...]
+    channels: tuple[LockChannel, ...]
+    content_hash: Mapping[str, str]
+    sources: tuple[str, ...]
+    packages: Mapping[str, tuple[Package, ...]]
+    path: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        # Canonical form, computed once at construction (the object is never mutated later).
+        packages = {
+            plat: tuple(sorted(pkgs, key=_package_order))
+            for plat, pkgs in sorted(self.packages.items())
+        }
+        object.__setattr__(self, "packages", packages)
+        object.__setattr__(self, "content_hash", dict(sorted(self.content_hash.items())))
+
+    def for_platform(self, platform: str) -> tuple[Package, ...]:
+        """The packages (conda and pip) locked for `platform`; BadInputError if it has none."""
+        if platform in self.packages:
+            return self.packages[platform]
+        if platform in self.platforms:
+            return ()
+        have = sorted(set(self.platforms) | set(self.packages))
+        raise BadInputError(
+            f"the lock has no platform {platform}; it has {', '.join(have) or 'none'}: "
+            "choose one of those with --platform, or re-resolve the recipe for "
+            f"{platform}",
+            where=str(self.path) if self.path else None,
+        )
+
+
+def _package_order(pkg: Package) -> tuple[str, str, str, str]:
+    return (pkg.manager, pkg.name, pkg.version, pkg.build or "")
+
+
+# ---------------------------------------------------------------- depends <-> mapping
+
+
+def _split_depend(spec: str) -> tuple[str, str]:
+    """`python >=3.8,<3.9.0a0` → (`python`, `>=3.8,<3.9.0a0`); `numpy<2` → (`numpy`, `<2`)."""
+    spec = spec.strip()
+    if "::" in spec.split(" ", 1)[0]:
+        spec = spec.split("::", 1)[1]
+    match = _NAME_PREFIX.match(spec)
+    if not match:
+        return spec, ""
+    return match.group(0), spec[match.end() :].strip()
+
+
+def depends_to_mapping(depends: Sequence[str]) -> dict[str, str]:
+    """conda-lock's `dependencies` mapping from record depends (see the module docstring)."""
+    out: dict[str, str] = {}
+    for dep in depends:
+        name, spec = _split_depend(dep)
+        if name not in out:
+            out[name] = spec
+        elif spec and out[name] and " " not in spec and " " not in out[name]:
+            out[name] = f"{out[name]},{spec}"
+        elif spec and not out[name]:
+            out[name] = spec
+    return out
+
+
+def mapping_to_depends(mapping: Mapping[str, str], manager: Manager) -> tuple[str, ...]:
+    """Depends strings back from a `dependencies` mapping: conda `name spec`, pip `namespec`."""
+    out: list[str] = []
+    for name, raw in mapping.items():
+        spec = raw.strip()
+        if manager == "pip":
+            out.append(name if spec in ("", "*") else f"{name}{spec}")
+        else:
+            out.append(f"{name} {spec}" if spec else name)
+    return tuple(out)
+
+
+# ---------------------------------------------------------------- reading
+
+
+class _ShapeError(Exception):
+    """A structural problem at a path inside the YAML document (keys and list indexes)."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+def read_lock(path: Path) -> Lock:
+    """Read a conda-lock.yml (any conda-lock 1.x to 4.x output); BadInputError on bad input."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"cannot read the lock file: {exc}", where=str(path)) from None
+    try:
+        data = yaml.load(text, Loader=safe_loader())  # noqa: S506 (a safe loader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise BadInputError(
+            f"not valid YAML ({problem}): a conda-lock.yml is expected", where=where(path, line)
+        ) from None
+    try:
+        return _lock_from_data(data, path)
+    except _ShapeError as problem:
+        raise BadInputError(
+            problem.message, where=where(path, _line_of(text, problem.path))
+        ) from None
+
+
+def _line_of(text: str, ypath: tuple[str | int, ...]) -> int | None:
+    """1-based line of the node at `ypath`, found by composing the document (error path only)."""
+    try:
+        node: Any = yaml.compose(text, Loader=safe_loader())
+    except yaml.YAMLError:
+        return None
+    line = 1 if node is not None else None
+    for step in ypath:
+        if node is None:
+            break
+        child = None
+        if isinstance(step, int) and isinstance(node, yaml.SequenceNode):
+            child = node.value[step] if step < len(node.value) else None
+        elif isinstance(step, str) and isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == step), None)
+        if child is None:
+            break
+        node = child
+        line = node.start_mark.line + 1
+    return line
+
+
+def _lock_from_data(data: object, path: Path) -> Lock:
+    if not isinstance(data, dict) or "package" not in data or "metadata" not in data:
+        if isinstance(data, dict) and "environments" in data and "packages" in data:
+            raise _ShapeError(
+                "this is a pixi.lock, not a conda-lock.yml: envlock reads conda-lock's "
+                "unified format (top-level keys version, metadata, package)",
+                (),
+            )
+        raise _ShapeError(
+            "not a conda-lock lockfile: expected the top-level keys version, metadata "
+            "and package (as conda-lock and envlock resolve write them)",
+            (),
+        )
+    _check_version(data.get("version"))
+    meta = data["metadata"]
+    if not isinstance(meta, dict):
+        raise _ShapeError("metadata: expected a mapping", ("metadata",))
+    platforms = tuple(_str_list(meta.get("platforms"), ("metadata", "platforms")))
+    channels = tuple(_channels(meta.get("channels")))
+    content_hash = meta.get("content_hash") or {}
+    if not isinstance(content_hash, dict):
+        raise _ShapeError("metadata.content_hash: expected platform: hash", ("metadata",))
+    sources = tuple(_str_list(meta.get("sources"), ("metadata", "sources")))
+    entries = data["package"] or []
+    if not isinstance(entries, list):
+        raise _ShapeError("package: expected a list of package entries", ("package",))
+    by_platform: dict[str, dict[tuple[str, str], Package]] = {p: {} for p in platforms}
+    for index, entry in enumerate(entries):
+        if isinstance(entry, dict) and str(entry.get("name", "")).startswith("__"):
+            continue  # a virtual package (old conda-lock wrote them): nothing to install
+        plat, pkg = _entry(entry, ("package", index))
+        # v1 lists a package once per category it belongs to: keep the first listing.
+        by_platform.setdefault(plat, {}).setdefault((pkg.manager, pkg.name), pkg)
+    return Lock(
+        platforms=platforms or tuple(sorted(by_platform)),
+        channels=channels,
+        content_hash={str(k): str(v) for k, v in content_hash.items()},
+        sources=sources,
+        packages={plat: tuple(pkgs.values()) for plat, pkgs in by_platform.items()},
+        path=path,
+    )
+
+
+def _check_version(version: object) -> None:
+    if version is None:
+        return  # the oldest conda-lock output had no version key; its layout is version 1
+    text = str(version).strip()
+    if not text.isdigit():
+        raise _ShapeError(f"version: expected a whole number, got {text!r}", ("version",))
+    if int(text) > LOCK_VERSION:
+        raise _ShapeError(
+            f"lock format version {text} is newer than this envlock reads "
+            f"(version {LOCK_VERSION}): upgrade envlock",
+            ("version",),
+        )
+    if int(text) < LOCK_VERSION:
+        raise _ShapeError(f"lock format version {text} is not a conda-lock format", ("version",))
+
+
+def _str_list(value: object, ypath: tuple[str | int, ...]) -> Iterator[str]:
+    if value is None:
+        return
+    if not isinstance(value, list):
+        raise _ShapeError(f"{'.'.join(map(str, ypath))}: expected a list", ypath)
+    for item in value:
+        if not isinstance(item, str):
+            raise _ShapeError(f"{'.'.join(map(str, ypath))}: expected strings", ypath)
+        yield item
+
+
+def _channels(value: object) -> Iterator[LockChannel]:
+    ypath: tuple[str | int, ...] = ("metadata", "channels")
+    if value is None:
+        return
+    if not isinstance(value, list):
+        raise _ShapeError("metadata.channels: expected a list", ypath)
+    for index, item in enumerate(value):
+        if isinstance(item, str):  # conda-lock 1.x wrote bare names
+            yield LockChannel(url=item)
+        elif isinstance(item, dict) and isinstance(item.get("url"), str):
+            used = tuple(_str_list(item.get("used_env_vars"), (*ypath, index)))
+            yield LockChannel(url=item["url"], used_env_vars=used)
+        else:
+            raise _ShapeError(
+                "metadata.channels: expected a name or {url, used_env_vars}", (*ypath, index)
+            )
+
+
+def _opt_text(value: object) -> str | None:
+    return str(value).strip().lower() or None if value is not None else None
+
+
+def _entry(entry: object, ypath: tuple[str | int, ...]) -> tuple[str, Package]:
+    if not isinstance(entry, dict):
+        raise _ShapeError("package entry: expected a mapping", ypath)
+
+    def text(key: str) -> str:
+        value = entry.get(key)
+        if not isinstance(value, str) or not value:
+            raise _ShapeError(f"package entry: {key}: expected a non-empty string", ypath)
+        return value
+
+    name, version, plat, url = text("name"), text("version"), text("platform"), text("url")
+    manager = entry.get("manager", "conda")
+    if manager not in ("conda", "pip"):
+        raise _ShapeError(f"package {name}: manager: expected conda or pip, got {manager}", ypath)
+    hashes = entry.get("hash") or {}
+    deps = entry.get("dependencies") or {}
+    if not isinstance(hashes, dict) or not isinstance(deps, dict):
+        raise _ShapeError(f"package {name}: hash and dependencies must be mappings", ypath)
+    # Kept as written: pip entries may hold a git commit id as their "sha256".
+    md5, sha256 = _opt_text(hashes.get("md5")), _opt_text(hashes.get("sha256"))
+    depends = mapping_to_depends({str(k): str(v or "") for k, v in deps.items()}, manager)
+    if manager == "pip":
+        pkg = Package(
+            name=name, version=version, url=url, md5=md5, sha256=sha256,
+            depends=depends, manager="pip",
+        )  # fmt: skip
+        return plat, pkg
+    from envlock.filenames import package_from_url
+
+    try:
+        located = package_from_url(url.split("#", 1)[0], platform=plat)
+    except BadInputError as exc:
+        raise _ShapeError(f"package {name}: url: {exc.message}", ypath) from None
+    build = entry.get("build")
+    pkg = Package(
+        name=name,
+        version=version,
+        build=build if isinstance(build, str) and build else located.build,
+        channel=located.channel,
+        subdir=located.subdir,
+        url=located.url,
+        md5=md5,
+        sha256=sha256,
+        depends=depends,
+        manager="conda",
+    )
+    return plat, pkg
+
+
+# ---------------------------------------------------------------- writing
+
+
+def render_lock(lock: Lock) -> str:
+    """The lock as conda-lock.yml text: deterministic, credential-free, conda-lock-readable.
+
+    Entries are sorted as conda-lock sorts them (manager, name, platform). A conda package
+    without an md5 or any package without a URL cannot be written (conda-lock requires
+    both): BadInputError naming the package.
+    """
+    for plat, pkgs in lock.packages.items():
+        for pkg in pkgs:
+            if not pkg.url:
+                raise BadInputError(f"{pkg.name} {pkg.version} ({plat}) has no URL to lock")
+            if pkg.manager == "conda" and not pkg.md5:
+                raise BadInputError(
+                    f"{pkg.name} {pkg.version} ({plat}) has no md5: conda-lock requires one"
+                )
+    return _header(lock) + _body(lock)
+
+
+def _header(lock: Lock) -> str:
+    source = " ".join(s.replace("\n", " ") for s in lock.sources) or "RECIPE"
+    return (
+        "# This lock file was generated by envlock in conda-lock's format (version 1).\n"
+        "# DO NOT EDIT: re-resolve instead.\n"
+        "#\n"
+        '# A "lock file" contains a concrete list of package versions (with checksums) to be\n'
+        "# installed. Unlike `conda env create`, the resulting environment will not change as\n"
+        "# new package versions become available, unless you explicitly update the lock file.\n"
+        "#\n"
+        '# Install this environment as "YOURENV" with:\n'
+        "#     envlock create conda-lock.yml -n YOURENV\n"
+        "# or with conda-lock:\n"
+        "#     conda-lock install -n YOURENV conda-lock.yml\n"
+        "# To re-solve the entire environment, e.g. after changing the recipe:\n"
+        f"#     envlock resolve {source}\n"
+    )
+
+
+def _body(lock: Lock) -> str:
+    out = [f"version: {LOCK_VERSION}", "metadata:", "  content_hash:"]
+    out += [f"    {_q(k)}: {_q(v)}" for k, v in lock.content_hash.items()] or ["    {}"]
+    out.append("  channels:" if lock.channels else "  channels: []")
+    for ch in lock.channels:
+        out.append(f"  - url: {_q(redact(ch.url))}")
+        out.append("    used_env_vars:" if ch.used_env_vars else "    used_env_vars: []")
+        out += [f"    - {_q(v)}" for v in ch.used_env_vars]
+    out.append("  platforms:" if lock.platforms else "  platforms: []")
+    out += [f"  - {_q(p)}" for p in lock.platforms]
+    out.append("  sources:" if lock.sources else "  sources: []")
+    out += [f"  - {_q(s)}" for s in lock.sources]
+    rows = sorted(
+        ((pkg.manager, pkg.name, plat), pkg) for plat, pkgs in lock.packages.items() for pkg in pkgs
+    )  # conda-lock's own order; keys are unique within a lock
+    out.append("package:" if rows else "package: []")
+    for (manager, name, plat), pkg in rows:
+        out += [f"- name: {_q(name)}", f"  version: {_q(pkg.version)}"]
+        out += [f"  manager: {manager}", f"  platform: {_q(plat)}"]
+        deps = depends_to_mapping(pkg.depends)
+        out.append("  dependencies:" if deps else "  dependencies: {}")
+        out += [f"    {_q(k)}: {_q(v)}" for k, v in deps.items()]
+        out.append(f"  url: {_q(redact(pkg.url or ''))}")
+        out.append("  hash:")
+        if pkg.md5:
+            out.append(f"    md5: {_q(pkg.md5)}")
+        if pkg.sha256:
+            out.append(f"    sha256: {_q(pkg.sha256)}")
+        out += ["  category: main", "  optional: false"]
+        if manager == "conda" and pkg.build:
+            out.append(f"  build: {_q(pkg.build)}")
+    return "\n".join(out) + "\n"
+
+
+# A plain scalar is written when it is unambiguous; anything a YAML 1.1 reader would take
+# for a number, bool, null or date, or that holds indicators, is quoted.
+_PLAIN = re.compile(r"[A-Za-z0-9_$(/.][A-Za-z0-9_$()/.+\-*=<>,!~:#@%&?;^| ]*")
+_IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
+
+
+@functools.lru_cache(maxsize=65536)
+def _q(value: str) -> str:
+    """`value` as a YAML scalar that any YAML 1.1 reader (PyYAML, ruamel) reads back as-is."""
+    if (
+        _PLAIN.fullmatch(value)
+        and not value.endswith((" ", ":"))
+        and ": " not in value
+        and " #" not in value
+        and not any(regexp.match(value) for _, regexp in _IMPLICIT.get(value[:1], ()))
+    ):
+        return value
+    if value.isprintable():
+        return "'" + value.replace("'", "''") + "'"
+    return json.dumps(value)  # a JSON string is a valid double-quoted YAML scalar
+
+
+def safe_loader() -> type[yaml.CSafeLoader]:
+    """PyYAML's C safe loader, reading numbers and dates as strings.
+
+    Versions (`1.10`), hashes (all digits) and build strings must stay the text they are:
+    only bools and nulls are resolved; everything else is a string.
+    """
+    return _TextLoader
+
+
+class _TextLoader(yaml.CSafeLoader):
+    pass
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")
+    ]
+    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def write_lock(path: Path, lock: Lock) -> None:
+    """Write `render_lock(lock)` to `path` atomically."""
+    atomic.write_text(path, render_lock(lock))
+
+
+__all__ = [
+    "LOCK_VERSION",
+    "Lock",
+    "LockChannel",
+    "depends_to_mapping",
+    "mapping_to_depends",
+    "read_lock",
+    "render_lock",
+    "write_lock",
+]
