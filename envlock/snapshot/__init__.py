@@ -1,0 +1,137 @@
+"""Read any environment snapshot into one model, detecting its kind from the content.
+
+Kinds (CONTRACTS.md "Snapshot kinds"): `export` and `micromamba-export` (YAML with
+`dependencies`), `recipe` (YAML with `stack`, `python` or `envlock`), `lock`
+(conda-lock.yml), `explicit` (@EXPLICIT), `conda-list` (the `conda list` table), `pip`
+(freeze / requirements) and `prefix` (a folder with conda-meta/). The file name never
+decides: a `requirements.yml` holding a `conda list` table is read as one.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from envlock.errors import BadInputError
+from envlock.snapshot.model import Snapshot, SnapshotKind
+
+__all__ = ["Snapshot", "SnapshotKind", "detect_kind", "read_pair", "read_snapshot"]
+
+_EXPLICIT = re.compile(r"^@EXPLICIT\s*$", re.MULTILINE)
+_LOCK_PACKAGE = re.compile(r"^package:\s*$", re.MULTILINE)
+_LOCK_METADATA = re.compile(r"^metadata:\s*$", re.MULTILINE)
+_YAML_KEY = re.compile(r"^(?:---\s*$|[A-Za-z_][\w\-]*:(?:\s|$))")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise BadInputError(
+            "no such file or folder: pass an export, lock, explicit file, `conda list` "
+            "output, pip freeze or an environment prefix",
+            where=str(path),
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"cannot read this file: {error}", where=str(path)) from None
+
+
+def detect_kind(path: Path, text: str | None = None) -> SnapshotKind:
+    """The snapshot kind of `path`, judged from what it holds."""
+    from envlock.snapshot.prefix import is_prefix
+    from envlock.snapshot.tables import looks_like_conda_list
+
+    if path.is_dir():
+        if is_prefix(path):
+            return "prefix"
+        raise BadInputError(
+            "this folder has no conda-meta/, so it is not an environment prefix",
+            where=str(path),
+        )
+    text = _read_text(path) if text is None else text
+    if _EXPLICIT.search(text):
+        return "explicit"
+    if _LOCK_PACKAGE.search(text) and _LOCK_METADATA.search(text):
+        return "lock"
+    first = _first_content_line(text)
+    if first is not None and _YAML_KEY.match(first):
+        return "export"  # refined to recipe / micromamba-export once the YAML is read
+    if looks_like_conda_list(text.splitlines()):
+        return "conda-list"
+    return "pip"
+
+
+def read_snapshot(path: Path, *, platform: str | None = None) -> Snapshot:
+    """Read `path` as whatever snapshot it holds; `platform` picks a lock's platform.
+
+    Raises BadInputError (exit 2) naming file:line when the content cannot be read.
+    """
+    from envlock.snapshot.locked import read_explicit_snapshot, read_lock_snapshot
+    from envlock.snapshot.prefix import read_prefix
+
+    if path.is_dir():
+        detect_kind(path)
+        return read_prefix(path)
+    text = _read_text(path)
+    kind = detect_kind(path, text)
+    if kind == "explicit":
+        return read_explicit_snapshot(path)
+    if kind == "lock":
+        return read_lock_snapshot(path, platform=platform)
+    if kind == "export":
+        return _read_yaml(path, text)
+    from envlock.snapshot.tables import read_conda_list, read_pip
+
+    if kind == "conda-list":
+        return read_conda_list(path, text.splitlines())
+    return read_pip(path, text.splitlines())
+
+
+def read_pair(a: Path, b: Path, *, platform: str | None = None) -> tuple[Snapshot, Snapshot]:
+    """Read both sides of a diff; a lock without `--platform` takes the other side's.
+
+    Diffing a multi-platform lock against an osx-64 explicit file compares osx-64, not
+    the host's platform.
+    """
+    from envlock.snapshot.locked import lock_platforms
+
+    kinds = [None if p.is_dir() else detect_kind(p) for p in (a, b)]
+    if platform is not None or kinds.count("lock") != 1:
+        return read_snapshot(a, platform=platform), read_snapshot(b, platform=platform)
+    lock_index = kinds.index("lock")
+    paths = (a, b)
+    other = read_snapshot(paths[1 - lock_index])
+    chosen = None
+    if other.platform and other.platform in lock_platforms(paths[lock_index]):
+        chosen = other.platform
+    locked = read_snapshot(paths[lock_index], platform=chosen)
+    return (locked, other) if lock_index == 0 else (other, locked)
+
+
+def _read_yaml(path: Path, text: str) -> Snapshot:
+    from envlock.snapshot.yamlenv import RECIPE_KEYS, load_yaml, read_env_yaml, read_recipe
+
+    data = load_yaml(path, text)
+    if not isinstance(data, dict):
+        raise BadInputError(
+            "expected a YAML mapping with `dependencies` (a conda env export) or a "
+            "conda-lock `package` list",
+            where=str(path),
+        )
+    if any(key in data for key in RECIPE_KEYS):
+        return read_recipe(path, text, data)
+    if "dependencies" not in data:
+        raise BadInputError(
+            "this YAML has no `dependencies`, `package` or recipe keys, so it is no "
+            f"snapshot envlock reads (top-level keys: {', '.join(map(str, data)) or 'none'})",
+            where=str(path),
+        )
+    return read_env_yaml(path, text, data)
+
+
+def _first_content_line(text: str) -> str | None:
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#"):
+            return line
+    return None
