@@ -1,0 +1,596 @@
+"""`envlock create`: replay a lock into a verified environment, with nothing lost on failure.
+
+Plan, then apply. `plan_create` reads the lock, picks the platform and the target prefix
+and looks at the package cache: what will be downloaded, what is cached, how many bytes.
+`apply_create` fetches and verifies every archive against the lock (envlock.fetch), links
+them into a staging folder beside the target (envlock.engine.install), writes the origin
+file, and only then renames the staging folder into place. Any failure removes the
+staging folder; an existing environment replaced with `force` is moved aside first and
+put back when the final rename fails, so it is never lost.
+
+Where environments go without `-p`: `ENVLOCK_ENVS_DIR`; else conda's envs directory when
+conda is configured (the first of `CONDA_ENVS_PATH`, `envs_dirs` in ~/.condarc,
+`$CONDA_ROOT/envs` or `$MAMBA_ROOT_PREFIX/envs`, the root of an active `CONDA_PREFIX`);
+else `~/.envlock/envs`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+from envlock import fetch
+from envlock.channels import channel_name, split_package_url
+from envlock.errors import BadInputError, WorldFailedError
+from envlock.models import Package
+from envlock.origin import Origin, write_origin
+from envlock.platforms import check_platform, host_platform
+
+LockKind = Literal["conda-lock", "explicit"]
+Phase = Literal["verify", "fetch", "link"]
+LOCK_FILE = "conda-lock.yml"
+LOCKS_DIR = Path("locks")
+# A rough expansion factor for archives not yet extracted: shown as an estimate only.
+UNPACK_FACTOR = 3
+FETCH_WORKERS = 4
+
+
+class Progress(Protocol):
+    """What apply_create reports while it works (the CLI draws it with rich)."""
+
+    def begin(self, phase: Phase, total: int) -> None:
+        """A phase starts: `verify`/`fetch` count bytes, `link` counts packages."""
+
+    def advance(self, phase: Phase, amount: int) -> None:
+        """`amount` more bytes (verify, fetch) or packages (link) are done."""
+
+    def end(self, phase: Phase) -> None:
+        """The phase is complete."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlannedPackage:
+    """One conda package of the plan and the state of its archive in the cache."""
+
+    package: Package
+    cached: bool
+    size: int | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.package.name,
+            "version": self.package.version,
+            "build": self.package.build,
+            "channel": self.package.channel,
+            "file": self.package.filename,
+            "cached": self.cached,
+            "size": self.size,
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CreatePlan:
+    """Everything `create` will do, computed without changing anything."""
+
+    lock: Path
+    kind: LockKind
+    name: str
+    platform: str
+    prefix: Path
+    envs_dir_rule: str | None
+    force: bool
+    replaces: bool
+    channels: tuple[str, ...]
+    packages: tuple[PlannedPackage, ...]
+    pip: tuple[Package, ...]
+    pkgs_dir: Path
+    download_bytes: int
+    cached_bytes: int
+    unknown_sizes: int
+    disk_needed_bytes: int
+    free_bytes: int | None
+    warnings: tuple[str, ...]
+
+    @property
+    def to_download(self) -> tuple[PlannedPackage, ...]:
+        return tuple(p for p in self.packages if not p.cached)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "lock": str(self.lock),
+            "lock_kind": self.kind,
+            "name": self.name,
+            "platform": self.platform,
+            "prefix": str(self.prefix),
+            "envs_dir_rule": self.envs_dir_rule,
+            "replaces_existing": self.replaces,
+            "channels": list(self.channels),
+            "pkgs_dir": str(self.pkgs_dir),
+            "packages": [p.to_dict() for p in self.packages],
+            "download": {
+                "packages": len(self.to_download),
+                "bytes": self.download_bytes,
+                "unknown_sizes": self.unknown_sizes,
+            },
+            "cached": {
+                "packages": len(self.packages) - len(self.to_download),
+                "bytes": self.cached_bytes,
+            },
+            "disk_needed_bytes_estimate": self.disk_needed_bytes,
+            "free_bytes": self.free_bytes,
+            "pip_not_installed": [f"{p.name}=={p.version}" for p in self.pip],
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CreateResult:
+    """What apply_create did."""
+
+    plan: CreatePlan
+    prefix: Path
+    linked: int
+    fetched: int
+    fetched_bytes: int
+    reused: int
+    seconds: float
+    replaced: bool
+
+    @property
+    def activate(self) -> tuple[str, ...]:
+        return (f"conda activate {self.prefix}", f"micromamba activate {self.prefix}")
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "prefix": str(self.prefix),
+            "platform": self.plan.platform,
+            "lock": str(self.plan.lock),
+            "packages": self.linked,
+            "fetched": {"packages": self.fetched, "bytes": self.fetched_bytes},
+            "reused_from_cache": self.reused,
+            "replaced_existing": self.replaced,
+            "seconds": round(self.seconds, 3),
+            "activate": list(self.activate),
+            "pip_not_installed": [f"{p.name}=={p.version}" for p in self.plan.pip],
+            "warnings": list(self.plan.warnings),
+        }
+
+
+# ---------------------------------------------------------------- planning
+
+
+def plan_create(
+    lock_source: Path | str,
+    *,
+    platform: str | None = None,
+    prefix: Path | None = None,
+    name: str | None = None,
+    force: bool = False,
+    pkgs_dir: Path | None = None,
+) -> CreatePlan:
+    """Read the lock and decide what `create` will do; changes nothing on disk.
+
+    `lock_source` is a conda-lock.yml, a `<platform>.lock` explicit file, a lock folder,
+    or a bare NAME meaning `locks/NAME/`. `prefix` wins over `name`; without either the
+    environment is named after the lock and placed in `envs_dir()`. Raises
+    BadInputError (exit 2) for an unreadable lock, a platform the lock lacks, or an
+    existing prefix without `force`.
+    """
+    if prefix is not None and name is not None:
+        raise BadInputError("give either -p PREFIX or -n NAME, not both")
+    if platform is not None:
+        check_platform(platform)
+    kind, lock_path, lock_name = locate_lock(lock_source, platform)
+    packages, plat, channels = _read_packages(kind, lock_path, platform)
+    conda = tuple(p for p in packages if p.manager == "conda")
+    pip = tuple(p for p in packages if p.manager == "pip")
+    for package in conda:
+        fetch.expected_hash(package)
+        fetch.require_filename(package)
+
+    rule: str | None = None
+    if prefix is None:
+        env_name = name or lock_name
+        _check_env_name(env_name)
+        envs, rule = envs_dir()
+        prefix = envs / env_name
+    target = Path(os.path.abspath(prefix.expanduser()))  # noqa: PTH100 - keep symlinked parents as given
+    replaces = _check_target(target, force=force)
+
+    cache = pkgs_dir or fetch.default_pkgs_dir()
+    planned = tuple(_planned(cache, p) for p in conda)
+    download = sum(p.size or 0 for p in planned if not p.cached)
+    cached_bytes = sum(p.size or 0 for p in planned if p.cached)
+    unknown = sum(1 for p in planned if p.size is None)
+    unpack = sum((p.size or 0) * UNPACK_FACTOR for p in planned if not _extracted(cache, p.package))
+    warnings: list[str] = []
+    if pip:
+        warnings.append(
+            f"{len(pip)} pip package(s) in the lock are NOT installed (envlock does not "
+            "install the pip layer yet): " + ", ".join(f"{p.name}=={p.version}" for p in pip)
+        )
+    if plat != host_platform():
+        warnings.append(
+            f"the environment is for {plat}; it will not run on this {host_platform()} machine"
+        )
+    free = _free_bytes(target)
+    if free is not None and free < download + unpack:
+        warnings.append(
+            f"about {download + unpack} bytes are needed but only {free} are free on the "
+            f"disk holding {target.parent}"
+        )
+    return CreatePlan(
+        lock=lock_path,
+        kind=kind,
+        name=lock_name,
+        platform=plat,
+        prefix=target,
+        envs_dir_rule=rule,
+        force=force,
+        replaces=replaces,
+        channels=channels,
+        packages=planned,
+        pip=pip,
+        pkgs_dir=cache,
+        download_bytes=download,
+        cached_bytes=cached_bytes,
+        unknown_sizes=unknown,
+        disk_needed_bytes=download + unpack,
+        free_bytes=free,
+        warnings=tuple(warnings),
+    )
+
+
+def locate_lock(source: Path | str, platform: str | None) -> tuple[LockKind, Path, str]:
+    """(kind, file, lock name) for a lock file, a lock folder or a bare NAME (`locks/NAME/`)."""
+    path = Path(source).expanduser()
+    text = str(source)
+    if not path.exists() and "/" not in text and os.sep not in text and path.suffix == "":
+        folder = LOCKS_DIR / text
+        if not folder.is_dir():
+            raise BadInputError(
+                f"no lock named {text!r}: {folder}/ does not exist here. Give the path of a "
+                "conda-lock.yml, a <platform>.lock file or a lock folder, or run "
+                f"`envlock resolve recipes/{text}.yml` first"
+            )
+        path = folder
+    if path.is_dir():
+        unified = path / LOCK_FILE
+        if unified.is_file():
+            return "conda-lock", unified, path.resolve().name
+        explicit = path / f"{platform or host_platform()}.lock"
+        if explicit.is_file():
+            return "explicit", explicit, path.resolve().name
+        have = sorted(p.stem for p in path.glob("*.lock"))
+        raise BadInputError(
+            f"{path}/ holds no {LOCK_FILE} and no {explicit.name}"
+            + (f"; it has locks for {', '.join(have)}: choose one with --platform" if have else "")
+        )
+    if not path.is_file():
+        raise BadInputError(f"{path}: no such lock file or folder")
+    kind: LockKind = "explicit" if _is_explicit(path) else "conda-lock"
+    return kind, path, path.resolve().parent.name
+
+
+def _is_explicit(path: Path) -> bool:
+    if path.suffix == ".lock":
+        return True
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError as error:
+        raise BadInputError(f"cannot read the lock: {error.strerror}", where=str(path)) from None
+    return b"@EXPLICIT" in head
+
+
+def _read_packages(
+    kind: LockKind, path: Path, platform: str | None
+) -> tuple[tuple[Package, ...], str, tuple[str, ...]]:
+    """(packages, platform, channel names in priority order) from the lock."""
+    if kind == "conda-lock":
+        from envlock.lockfile import read_lock
+
+        lock = read_lock(path)
+        plat = platform or host_platform()
+        packages = lock.for_platform(plat)
+        return packages, plat, tuple(channel_name(c.url) for c in lock.channels)
+    from envlock.explicit import read_explicit
+
+    explicit = read_explicit(path)
+    plat = platform or explicit.platform or host_platform()
+    if explicit.platform and explicit.platform != plat:
+        raise BadInputError(
+            f"the lock has no platform {plat}; it has {explicit.platform}: choose it with "
+            f"--platform, or use the lock for {plat}",
+            where=str(path),
+        )
+    return explicit.packages, plat, _explicit_channels(path, explicit.packages)
+
+
+def _explicit_channels(path: Path, packages: Iterable[Package]) -> tuple[str, ...]:
+    """Channel order for an explicit file: its sibling conda-lock.yml's, else first use."""
+    sibling = path.parent / LOCK_FILE
+    if sibling.is_file():
+        from envlock.lockfile import read_lock
+
+        with contextlib.suppress(BadInputError):
+            return tuple(channel_name(c.url) for c in read_lock(sibling).channels)
+    names: dict[str, None] = {}
+    for package in packages:
+        if package.url:
+            names.setdefault(channel_name(split_package_url(package.url)[0]), None)
+    return tuple(names)
+
+
+def _check_env_name(name: str) -> None:
+    if not name or name in (".", "..") or "/" in name or os.sep in name:
+        raise BadInputError(f"{name!r} is not an environment name; use -p PATH for a path")
+
+
+def _check_target(target: Path, *, force: bool) -> bool:
+    """True when an existing environment will be replaced; BadInputError when refused."""
+    if not target.exists() and not target.is_symlink():
+        return False
+    if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
+        return False
+    if not force:
+        raise BadInputError(
+            f"{target} already exists; nothing was changed. Pass --force to replace it (the "
+            "old environment is kept aside until the new one is complete), or choose "
+            "another -p/-n"
+        )
+    if target.is_symlink() or not (target / "conda-meta").is_dir():
+        raise BadInputError(
+            f"{target} exists and is not a conda environment (no conda-meta/); envlock will "
+            "not replace it, even with --force. Remove it yourself or choose another -p/-n"
+        )
+    return True
+
+
+def _planned(pkgs_dir: Path, package: Package) -> PlannedPackage:
+    archive = fetch.archive_path(pkgs_dir, package)
+    cached = archive.is_file() and (package.size is None or archive.stat().st_size == package.size)
+    size = archive.stat().st_size if cached else package.size
+    if size is None and package.url and package.url.startswith("file://"):
+        with contextlib.suppress(OSError):
+            size = _file_url_path(package.url).stat().st_size
+    return PlannedPackage(package=package, cached=cached, size=size)
+
+
+def _file_url_path(url: str) -> Path:
+    from urllib.parse import urlsplit
+    from urllib.request import url2pathname
+
+    return Path(url2pathname(urlsplit(url.split("#", 1)[0]).path))
+
+
+def _extracted(pkgs_dir: Path, package: Package) -> bool:
+    return (pkgs_dir / f"{package.name}-{package.version}-{package.build}").is_dir()
+
+
+def _free_bytes(target: Path) -> int | None:
+    probe = target
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return shutil.disk_usage(probe).free
+    except OSError:
+        return None
+
+
+def envs_dir() -> tuple[Path, str]:
+    """(envs directory, the rule that chose it); see the module docstring for the order."""
+    configured = os.environ.get("ENVLOCK_ENVS_DIR")
+    if configured:
+        return Path(configured).expanduser(), "ENVLOCK_ENVS_DIR"
+    conda_envs = os.environ.get("CONDA_ENVS_PATH") or os.environ.get("CONDA_ENVS_DIRS")
+    if conda_envs:
+        first = next((p for p in conda_envs.split(os.pathsep) if p), None)
+        if first:
+            return Path(first).expanduser(), "CONDA_ENVS_PATH"
+    from_rc = _condarc_envs_dir()
+    if from_rc is not None:
+        return from_rc, "~/.condarc envs_dirs"
+    for variable in ("CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
+        root = os.environ.get(variable)
+        if root:
+            return Path(root).expanduser() / "envs", f"${variable}/envs"
+    active = os.environ.get("CONDA_PREFIX")
+    if active:
+        path = Path(active)
+        base = path.parent.parent if path.parent.name == "envs" else path
+        if (base / "conda-meta").is_dir():
+            return base / "envs", "root of $CONDA_PREFIX"
+    return Path.home() / ".envlock" / "envs", "~/.envlock/envs (no conda configured)"
+
+
+def _condarc_envs_dir() -> Path | None:
+    rc = Path.home() / ".condarc"
+    if not rc.is_file():
+        return None
+    import yaml
+
+    from envlock.lockfile import safe_loader
+
+    try:
+        data = yaml.load(rc.read_text(encoding="utf-8"), Loader=safe_loader())  # noqa: S506 - safe loader
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    dirs = data.get("envs_dirs") if isinstance(data, dict) else None
+    if isinstance(dirs, list) and dirs and isinstance(dirs[0], str):
+        return Path(os.path.expandvars(dirs[0])).expanduser()
+    return None
+
+
+# ---------------------------------------------------------------- applying
+
+
+class _NoProgress:
+    def begin(self, phase: Phase, total: int) -> None:
+        pass
+
+    def advance(self, phase: Phase, amount: int) -> None:
+        pass
+
+    def end(self, phase: Phase) -> None:
+        pass
+
+
+def apply_create(plan: CreatePlan, progress: Progress | None = None) -> CreateResult:
+    """Carry out `plan`: verify or fetch every archive, link, then move into place.
+
+    Nothing is lost on failure: a hash mismatch, missing file or network failure stops
+    before any prefix exists; a failure while linking removes the staging folder; an
+    existing environment (replaced only when the plan allows) stays where it was until
+    the new one is complete. Raises WorldFailedError (exit 4) or BadInputError (exit 2).
+    """
+    report = progress or _NoProgress()
+    started = time.monotonic()
+    _check_target(plan.prefix, force=plan.force)
+    try:
+        return _apply(plan, report, started)
+    except OSError as error:
+        raise _os_error(error, plan.prefix) from None
+
+
+def _os_error(error: OSError, prefix: Path) -> WorldFailedError:
+    if error.errno == errno.ENOSPC:
+        return WorldFailedError(
+            f"the disk is full while creating {prefix}; nothing half-made was left. Free "
+            "some space (or point ENVLOCK_PKGS_DIR / -p at a larger disk) and try again"
+        )
+    return WorldFailedError(
+        f"creating {prefix} failed: {error}; nothing half-made was left and any existing "
+        "environment is unchanged"
+    )
+
+
+def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
+    verified = _verify_all(plan, report)
+    fetched = [v for v in verified if v.fetched]
+
+    plan.prefix.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{plan.prefix.name}.envlock-new-", dir=plan.prefix.parent)
+    )
+    try:
+        report.begin("link", len(verified))
+        from envlock.engine.install import install_verified
+
+        install_verified(
+            verified,
+            staging=staging,
+            final=plan.prefix,
+            platform=plan.platform,
+            pkgs_dir=plan.pkgs_dir,
+            on_linked=lambda _name: report.advance("link", 1),
+        )
+        report.end("link")
+        write_origin(
+            staging,
+            Origin(lock=str(plan.lock.resolve()), platform=plan.platform, channels=plan.channels),
+        )
+        replaced = _move_into_place(staging, plan.prefix)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return CreateResult(
+        plan=plan,
+        prefix=plan.prefix,
+        linked=len(verified),
+        fetched=len(fetched),
+        fetched_bytes=sum(v.size for v in fetched),
+        reused=len(verified) - len(fetched),
+        seconds=time.monotonic() - started,
+        replaced=replaced,
+    )
+
+
+def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
+    """Every archive of the plan, verified against the lock (cached copy or fetched)."""
+    report.begin("verify", plan.cached_bytes)
+    results: dict[int, fetch.Verified] = {}
+    stale: list[int] = []
+    for i, planned in enumerate(plan.packages):
+        if planned.cached:
+            hit = fetch.cached(
+                plan.pkgs_dir, planned.package, lambda n: report.advance("verify", n)
+            )
+            if hit is None:
+                stale.append(i)
+            else:
+                results[i] = hit
+    report.end("verify")
+    todo = [i for i, p in enumerate(plan.packages) if not p.cached] + stale
+    report.begin("fetch", sum(plan.packages[i].size or 0 for i in todo))
+
+    def one(i: int) -> fetch.Verified:
+        return fetch.fetch(
+            plan.pkgs_dir, plan.packages[i].package, on_bytes=lambda n: report.advance("fetch", n)
+        )
+
+    pool = ThreadPoolExecutor(max_workers=FETCH_WORKERS)
+    futures = {i: pool.submit(one, i) for i in todo}
+    try:
+        for i, future in futures.items():
+            results[i] = future.result()
+    finally:
+        # On failure or Ctrl-C, drop the queued downloads and do not wait for running
+        # ones: they only ever leave verified archives (or nothing) in the cache.
+        pool.shutdown(wait=False, cancel_futures=True)
+    report.end("fetch")
+    return [results[i] for i in range(len(plan.packages))]
+
+
+def _move_into_place(staging: Path, prefix: Path) -> bool:
+    """Rename `staging` to `prefix`; an existing prefix is moved aside, removed after.
+
+    Returns True when an old environment was replaced. If the final rename fails, the
+    old environment is renamed back before the error propagates.
+    """
+    if not prefix.exists():
+        staging.rename(prefix)
+        return False
+    if not any(prefix.iterdir()):  # an empty folder counts as absent (see _check_target)
+        prefix.rmdir()
+        staging.rename(prefix)
+        return False
+    aside = Path(tempfile.mkdtemp(prefix=f".{prefix.name}.envlock-old-", dir=prefix.parent))
+    aside.rmdir()
+    prefix.rename(aside)
+    try:
+        staging.rename(prefix)
+    except BaseException:
+        aside.rename(prefix)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+    return True
+
+
+def interrupted() -> WorldFailedError:
+    """The error shown after Ctrl-C: nothing half-made was left."""
+    return WorldFailedError(
+        "interrupted; no half-made environment was left and any existing one is unchanged"
+    )
+
+
+__all__ = [
+    "CreatePlan",
+    "CreateResult",
+    "PlannedPackage",
+    "Progress",
+    "apply_create",
+    "envs_dir",
+    "interrupted",
+    "locate_lock",
+    "plan_create",
+]

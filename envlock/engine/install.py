@@ -1,0 +1,185 @@
+"""The rattler adapter for installing: verified archives in, a linked prefix out.
+
+envlock closes three gaps of py-rattler 0.28 here and in `envlock.fetch`:
+- rattler checks hashes only for http(s): every archive handed to it is a local copy
+  that `envlock.fetch` has already verified against the lock, referenced by file://.
+- a failed install leaves a half-built prefix: rattler links into a fresh staging folder
+  beside the target and patches `final` (via `alternative_target_prefix`) into text
+  prefixes, entry points and shebangs, so the caller can rename it into place only once
+  everything worked and delete it otherwise.
+- an edited extracted cache entry is reused: the package cache is opened with
+  `ValidationMode.full()`, so every extracted file is checked against its paths.json hash
+  and a bad entry is extracted again from the verified archive.
+After linking, each conda-meta record gets back the lock's URL and channel (rattler wrote
+the local file:// URL it was given), so conda, mamba and `envlock diff` see the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from envlock import atomic
+from envlock.channels import split_package_url
+from envlock.errors import BadInputError, EnvlockError, WorldFailedError
+from envlock.fetch import Verified
+
+if TYPE_CHECKING:
+    from rattler import InstallerReporter, RepoDataRecord
+
+OnLinked = Callable[[str], None]
+
+# rattler drops a cache-directory tag into the target; in a conda environment it would
+# make backup tools skip the whole environment, so it is removed unless a package ships it.
+_CACHEDIR_TAG = "CACHEDIR.TAG"
+
+
+def install_verified(
+    archives: Sequence[Verified],
+    *,
+    staging: Path,
+    final: Path,
+    platform: str,
+    pkgs_dir: Path,
+    on_linked: OnLinked | None = None,
+) -> None:
+    """Link `archives` into the empty folder `staging`, as if it lived at `final`.
+
+    `pkgs_dir` is the shared package cache (extracted packages beside `archives/`).
+    Raises WorldFailedError when rattler fails (disk full, a broken archive) and
+    BadInputError when an archive is not the package the lock names; the caller removes
+    `staging` on any failure.
+    """
+    try:
+        asyncio.run(_install(archives, staging, final, platform, pkgs_dir, on_linked))
+    except EnvlockError:
+        raise
+    except OSError as error:
+        raise _os_failure(error, staging) from None
+    except Exception as error:
+        # rattler raises its own exception classes (InstallerError, LinkError, IoError ...)
+        # whose text is the useful part; they all mean the install did not happen.
+        text = str(error).strip() or type(error).__name__
+        hint = "free some space and try again" if _disk_full(text) else "try again"
+        raise WorldFailedError(
+            f"installing into {final} failed: {text}; nothing was left behind, {hint}"
+        ) from None
+    _restore_urls(staging, archives)
+    _drop_cachedir_tag(staging)
+
+
+async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
+    archives: Sequence[Verified],
+    staging: Path,
+    final: Path,
+    platform: str,
+    pkgs_dir: Path,
+    on_linked: OnLinked | None,
+) -> None:
+    from rattler import PackageCache, ValidationMode, install
+    from rattler.platform import Subdir
+
+    records = [await _record(verified) for verified in archives]
+    cache = PackageCache.new_layered([pkgs_dir], validation_mode=ValidationMode.full())
+    await install(
+        records,
+        target_prefix=staging,
+        alternative_target_prefix=final,
+        package_cache=cache,
+        platform=Subdir(platform),
+        execute_link_scripts=False,
+        show_progress=False,
+        reporter=_reporter(on_linked) if on_linked else None,
+    )
+
+
+async def _record(verified: Verified) -> RepoDataRecord:
+    """A RepoDataRecord read from the verified archive's own info/index.json.
+
+    Reading the archive (not the lock) gets `noarch: python` and the other link-time
+    facts right; explicit files and conda-lock.yml do not record them.
+    """
+    from rattler import RepoDataRecord
+
+    package = verified.package
+    record = await RepoDataRecord.from_package_archive(verified.path)
+    found = (record.name.normalized, str(record.version), str(record.build))
+    wanted = (package.name.lower(), package.version, package.build or found[2])
+    if found != wanted:
+        raise BadInputError(
+            f"{verified.path.name}: the lock names {'='.join(wanted)} but the verified archive "
+            f"holds {'='.join(found)}; the lock is inconsistent, re-resolve it"
+        )
+    record.url = verified.path.resolve().as_uri()
+    record.channel = split_package_url(package.url or "")[0] if package.url else ""
+    record.sha256 = bytes.fromhex(verified.sha256)
+    record.md5 = bytes.fromhex(verified.md5)
+    record.size = verified.size
+    return record
+
+
+def _reporter(on_linked: OnLinked) -> InstallerReporter:
+    """An InstallerReporter that turns rattler's link callbacks into `on_linked(name)`."""
+    from rattler import InstallerReporter
+
+    class Reporter(InstallerReporter):
+        def __init__(self) -> None:
+            self.names: dict[int, str] = {}
+
+        def on_link_start(self, operation: int, package_name: str) -> int:
+            self.names[operation] = package_name
+            return operation
+
+        def on_link_complete(self, index: int) -> None:
+            on_linked(self.names.get(index, ""))
+
+    # The protocol's no-op defaults look abstract to mypy (empty bodies); rattler calls
+    # every callback, so subclassing it is what keeps the others defined at runtime.
+    return Reporter()  # type: ignore[abstract]
+
+
+def _restore_urls(prefix: Path, archives: Sequence[Verified]) -> None:
+    """Put the lock's URL and channel back into conda-meta (rattler saw file:// copies)."""
+    by_file = {v.path.name: v for v in archives}
+    for meta in sorted((prefix / "conda-meta").glob("*.json")):
+        record = json.loads(meta.read_text(encoding="utf-8"))
+        verified = by_file.get(str(record.get("fn", "")))
+        if verified is None or not verified.package.url:
+            continue
+        url = verified.package.url.split("#", 1)[0]
+        record["url"] = url
+        record["channel"] = split_package_url(url)[0]
+        record["md5"] = verified.md5
+        record["sha256"] = verified.sha256
+        atomic.write_text(meta, json.dumps(record, indent=2) + "\n")
+
+
+def _drop_cachedir_tag(prefix: Path) -> None:
+    tag = prefix / _CACHEDIR_TAG
+    if not tag.is_file():
+        return
+    for meta in (prefix / "conda-meta").glob("*.json"):
+        if _CACHEDIR_TAG in json.loads(meta.read_text(encoding="utf-8")).get("files", []):
+            return
+    tag.unlink()
+
+
+def _disk_full(text: str) -> bool:
+    lowered = text.lower()
+    return "no space left" in lowered or "disk full" in lowered or "os error 28" in lowered
+
+
+def _os_failure(error: OSError, staging: Path) -> WorldFailedError:
+    if error.errno == errno.ENOSPC:
+        return WorldFailedError(
+            f"the disk holding {staging.parent} is full; nothing was left behind. "
+            "Free some space (or set ENVLOCK_PKGS_DIR to a larger disk) and try again"
+        )
+    return WorldFailedError(f"installing failed: {error}; nothing was left behind")
+
+
+__all__ = ["OnLinked", "install_verified"]

@@ -1,0 +1,249 @@
+"""Fetch package archives into envlock's package cache, verified against the lock.
+
+py-rattler checks archive hashes only for http(s) downloads, so envlock fetches every
+archive itself (file:// by copying, http(s) with urllib and a timeout), hashes it while
+it streams, and only a verified file is renamed into the cache. A cached archive is
+hashed again before each use; a stale one is fetched anew.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from envlock.errors import BadInputError, WorldFailedError
+from envlock.models import Package
+
+CHUNK = 1 << 20
+TIMEOUT_S = 60.0
+ARCHIVES = "archives"
+
+OnBytes = Callable[[int], None]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Verified:
+    """A package archive on local disk whose bytes match the lock's hash."""
+
+    package: Package
+    path: Path
+    sha256: str
+    md5: str
+    size: int
+    fetched: bool  # False when the cached copy was used
+
+
+def default_pkgs_dir() -> Path:
+    """`ENVLOCK_PKGS_DIR`, else `envlock/pkgs` under the user's cache folder."""
+    configured = os.environ.get("ENVLOCK_PKGS_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif os.uname().sysname == "Darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "envlock" / "pkgs"
+
+
+def archive_path(pkgs_dir: Path, package: Package) -> Path:
+    """Where `package`'s archive lives in the cache (`<pkgs>/archives/<file name>`)."""
+    return pkgs_dir / ARCHIVES / require_filename(package)
+
+
+def require_filename(package: Package) -> str:
+    """The archive's file name, or a BadInputError naming the package."""
+    filename = package.filename
+    if not filename:
+        raise BadInputError(
+            f"{package.spec()}: the lock gives no URL for this package, so it cannot be "
+            "fetched; re-run `envlock resolve` to write a complete lock"
+        )
+    return filename
+
+
+def expected_hash(package: Package) -> tuple[str, str]:
+    """("sha256" | "md5", hex) the archive must match; sha256 wins when both are known."""
+    if package.sha256:
+        return "sha256", package.sha256.lower()
+    if package.md5:
+        return "md5", package.md5.lower()
+    raise BadInputError(
+        f"{package.filename or package.spec()}: the lock records no sha256 or md5 for this "
+        "package, and envlock installs nothing it cannot verify; re-run `envlock resolve` "
+        "or add the hash to the lock"
+    )
+
+
+def hash_file(path: Path, on_bytes: OnBytes | None = None) -> tuple[str, str, int]:
+    """(sha256, md5, size) of a file, read in chunks."""
+    sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(CHUNK):
+            sha.update(chunk)
+            md5.update(chunk)
+            size += len(chunk)
+            if on_bytes:
+                on_bytes(len(chunk))
+    return sha.hexdigest(), md5.hexdigest(), size
+
+
+def matches(package: Package, sha256: str, md5: str) -> bool:
+    """True when the computed hashes agree with every hash the lock records."""
+    if package.sha256 and package.sha256.lower() != sha256:
+        return False
+    return not (package.md5 and package.md5.lower() != md5)
+
+
+def cached(pkgs_dir: Path, package: Package, on_bytes: OnBytes | None = None) -> Verified | None:
+    """The cached archive of `package` if it exists and still matches the lock, else None."""
+    path = archive_path(pkgs_dir, package)
+    if not path.is_file():
+        return None
+    sha256, md5, size = hash_file(path, on_bytes)
+    if not matches(package, sha256, md5):
+        return None
+    return Verified(package=package, path=path, sha256=sha256, md5=md5, size=size, fetched=False)
+
+
+def fetch(
+    pkgs_dir: Path,
+    package: Package,
+    *,
+    on_bytes: OnBytes | None = None,
+    timeout: float = TIMEOUT_S,
+) -> Verified:
+    """Download or copy `package`'s archive into the cache and verify it against the lock.
+
+    Raises WorldFailedError (exit 4) for a missing file, an HTTP error, a timeout or a
+    hash mismatch (naming the file, the hash the lock expects and the hash found);
+    nothing unverified is left in the cache.
+    """
+    expected_hash(package)  # refuse a package the lock gives no hash for
+    url = package.url or ""
+    dest = archive_path(pkgs_dir, package)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    tmp = Path(tmp_name)
+    try:
+        sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
+        with os.fdopen(fd, "wb") as out, _open_url(url, dest.name, timeout) as src:
+            while chunk := _read(src, url, dest.name):
+                out.write(chunk)
+                sha.update(chunk)
+                md5.update(chunk)
+                size += len(chunk)
+                if on_bytes:
+                    on_bytes(len(chunk))
+        found = {"sha256": sha.hexdigest(), "md5": md5.hexdigest()}
+        _check(package, found, dest.name, url)
+        tmp.replace(dest)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    return Verified(
+        package=package,
+        path=dest,
+        sha256=found["sha256"],
+        md5=found["md5"],
+        size=size,
+        fetched=True,
+    )
+
+
+def _check(package: Package, found: dict[str, str], filename: str, url: str) -> None:
+    for kind, want in (("sha256", package.sha256), ("md5", package.md5)):
+        if want and want.lower() != found[kind]:
+            raise WorldFailedError(
+                f"{filename}: {kind} mismatch: the lock expects {want.lower()}, the archive "
+                f"at {_shown(url)} has {found[kind]}. The file on the channel is not the one "
+                "that was locked (tampered, re-uploaded or corrupted); nothing was installed. "
+                "Check the channel, or re-resolve if the change is intended."
+            )
+
+
+def _shown(url: str) -> str:
+    from envlock.channels import redact
+
+    return redact(url)
+
+
+def _open_url(
+    url: str, filename: str, timeout: float
+) -> contextlib.AbstractContextManager[BinaryIO]:
+    scheme = urllib.parse.urlsplit(url).scheme
+    if scheme == "file":
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+        try:
+            return path.open("rb")
+        except FileNotFoundError:
+            raise WorldFailedError(
+                f"{filename}: not found at {url}; the channel no longer has the locked "
+                "file. Restore the mirror or re-resolve the lock."
+            ) from None
+        except OSError as error:
+            raise WorldFailedError(f"{filename}: cannot read {url}: {error.strerror}") from None
+    if scheme not in ("http", "https"):
+        raise BadInputError(
+            f"{filename}: unsupported URL scheme {scheme!r} in {_shown(url)}; envlock "
+            "fetches file://, http:// and https:// URLs"
+        )
+    request = urllib.request.Request(url, headers={"User-Agent": "envlock"})  # noqa: S310 - scheme checked above
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked above
+    except urllib.error.HTTPError as error:
+        raise WorldFailedError(
+            f"{filename}: HTTP {error.code} {error.reason} from {_shown(url)}; the channel "
+            "does not serve the locked file. Check the URL or re-resolve the lock."
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        raise WorldFailedError(
+            f"{filename}: cannot download {_shown(url)}: {reason}; check the network and "
+            "try again (verified archives already in the cache are kept)"
+        ) from None
+    stream: BinaryIO = response
+    return stream
+
+
+def _read(src: BinaryIO, url: str, filename: str) -> bytes:
+    try:
+        return src.read(CHUNK)
+    except (TimeoutError, OSError) as error:
+        raise WorldFailedError(
+            f"{filename}: the download of {_shown(url)} broke off: {error}; try again"
+        ) from None
+
+
+def copy_tree_size(path: Path) -> int:
+    """Bytes under `path` (files only, symlinks not followed); 0 when it is absent."""
+    total = 0
+    for root, _dirs, files in os.walk(path):
+        for name in files:
+            with contextlib.suppress(OSError):
+                total += (Path(root) / name).lstat().st_size
+    return total
+
+
+__all__ = [
+    "ARCHIVES",
+    "Verified",
+    "archive_path",
+    "cached",
+    "copy_tree_size",
+    "default_pkgs_dir",
+    "expected_hash",
+    "fetch",
+    "hash_file",
+]
