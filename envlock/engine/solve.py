@@ -1,0 +1,372 @@
+"""The rattler adapter for solving: SpecSets in, envlock Packages out, errors mapped.
+
+Every platform of a resolve is solved concurrently through one `Gateway` (repodata is
+fetched once and shared). rattler's solver runs in its own threads, outside the GIL, so
+three platforms on two cores take well under three times one platform (bench/).
+
+Channels in a SpecSet are names (or URLs); names are placed under the channel alias
+(`file:///mirror`, `https://conda.anaconda.org`). Records come back with their channel
+as a URL: it is mapped back to the name the SpecSet used, and the package URL is
+redacted, so neither the alias' credentials nor a token ever reach a lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from envlock.buildtags import variant_of
+from envlock.channels import channel_name, channel_url, redact
+from envlock.engine.runtime import run
+from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
+from envlock.models import Package, SpecSet
+
+if TYPE_CHECKING:
+    from rattler import Gateway, RepoDataRecord
+
+# `No candidates were found for pytorch 1.5.*`, `├─ pytorch 1.13.* cannot be installed`
+_NAME_IN_MESSAGE = re.compile(r"(?<![\w.\-])([a-z0-9][a-z0-9_.\-]*)(?=[ ,:]|$)", re.MULTILINE)
+_SHOWN_VERSIONS = 8
+_SHOWN_VARIANTS = 3
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Solved:
+    """One platform's solution: packages sorted by name, and the wall time it took."""
+
+    platform: str
+    packages: tuple[Package, ...]
+    seconds: float
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Offer:
+    """What the channels offer for one package name on one platform (for suggestions)."""
+
+    name: str
+    platform: str
+    versions: tuple[str, ...]  # newest first
+    variants: tuple[tuple[str, str], ...] = ()  # (version, "cuda 11.7, 11.8, cpu") newest few
+
+
+def solve_platforms(
+    specsets: Sequence[SpecSet],
+    *,
+    channel_alias: str,
+    cache_dir: Path,
+    locked: Mapping[str, Sequence[Package]] | None = None,
+    update: Collection[str] = (),
+) -> dict[str, Solved]:
+    """Solve every SpecSet (one per platform) concurrently; all succeed or one error.
+
+    `locked` (per platform) are the packages of an existing lock: with `update`, every
+    locked package except those named in `update` is preferred as it is (rattler's
+    `locked_packages`), so only the updated packages and what they drag along move.
+    Raises AnswerIsNoError (unsatisfiable, with what the channels do offer),
+    BadInputError (an invalid matchspec) or WorldFailedError (fetching repodata failed).
+    """
+    return run(_solve_all(specsets, channel_alias, cache_dir, locked or {}, frozenset(update)))
+
+
+def offers(
+    specset: SpecSet, names: Sequence[str], *, channel_alias: str, cache_dir: Path
+) -> list[Offer]:
+    """What the SpecSet's channels offer for `names` on its platform (names not found: no entry)."""
+
+    async def query() -> list[Offer]:
+        from rattler import Gateway
+
+        return await _offers(Gateway(cache_dir=cache_dir), specset, names, channel_alias)
+
+    return run(query())
+
+
+# ---------------------------------------------------------------- internals
+
+
+async def _solve_all(
+    specsets: Sequence[SpecSet],
+    alias: str,
+    cache_dir: Path,
+    locked: Mapping[str, Sequence[Package]],
+    update: frozenset[str],
+) -> dict[str, Solved]:
+    import asyncio
+
+    from rattler import Gateway
+
+    gateway = Gateway(cache_dir=cache_dir)
+    tasks = [
+        asyncio.ensure_future(_solve_one(gateway, s, alias, locked.get(s.platform, ()), update))
+        for s in specsets
+    ]
+    # Wait for all, then report the first failure in platform order (deterministic).
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    solved: dict[str, Solved] = {}
+    for specset, result in zip(specsets, results, strict=True):
+        if isinstance(result, BaseException):
+            raise await _map_error(result, gateway, specset, alias)
+        solved[specset.platform] = result
+    return solved
+
+
+async def _solve_one(
+    gateway: Gateway,
+    specset: SpecSet,
+    alias: str,
+    locked: Sequence[Package],
+    update: frozenset[str],
+) -> Solved:
+    import rattler
+    from rattler import ChannelPriority
+
+    started = time.perf_counter()
+    specs = [_match_spec(s, specset) for s in specset.specs]
+    urls = _channel_urls(specset, alias)
+    locked_records = await _locked_records(gateway, specset, urls, locked, update) if locked else []
+    records = await rattler.solve(
+        list(urls),
+        specs,
+        gateway=gateway,
+        platforms=_subdirs(specset.platform),
+        virtual_packages=_virtual_packages(specset),
+        channel_priority=(
+            ChannelPriority.Strict
+            if specset.channel_priority == "strict"
+            else ChannelPriority.Disabled
+        ),
+        exclude_newer=_utc_naive(specset.exclude_newer),
+        # Records without any date predate repodata timestamps (before ~2017): keep them.
+        timestamp_policy="allow-missing",
+        locked_packages=locked_records,
+    )
+    packages = tuple(sorted((to_package(r, urls) for r in records), key=lambda p: p.name))
+    return Solved(
+        platform=specset.platform, packages=packages, seconds=time.perf_counter() - started
+    )
+
+
+def _subdirs(platform: str) -> list[Any]:
+    from rattler import Subdir
+
+    return [Subdir(platform), Subdir("noarch")]
+
+
+def _channel_urls(specset: SpecSet, alias: str) -> dict[str, str]:
+    """Channel base URL (no trailing slash) → the name the SpecSet used, in priority order."""
+    return {channel_url(ch, alias).rstrip("/"): channel_name(ch) for ch in specset.channels}
+
+
+def _match_spec(spec: str, specset: SpecSet) -> Any:
+    from rattler import MatchSpec
+    from rattler.exceptions import InvalidMatchSpecError
+
+    try:
+        # MatchSpec objects parse build globs with dots (`*cuda11.7*`); strings in solve don't.
+        return MatchSpec(spec)
+    except InvalidMatchSpecError as error:
+        raise BadInputError(
+            f"{spec!r} is not a valid conda matchspec ({specset.platform}): {error}; "
+            "write it as `name version build`, e.g. `numpy >=1.23,<1.24`"
+        ) from None
+
+
+def _virtual_packages(specset: SpecSet) -> list[Any]:
+    from rattler import BuildString, GenericVirtualPackage, PackageName, Version
+
+    return [
+        GenericVirtualPackage(PackageName(v.name), Version(v.version), BuildString(v.build))
+        for v in specset.virtual_packages
+    ]
+
+
+def _utc_naive(when: dt.datetime | None) -> dt.datetime | None:
+    """rattler reads a datetime as UTC by replacing its tzinfo: convert, don't relabel."""
+    if when is None or when.tzinfo is None:
+        return when
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+def to_package(record: RepoDataRecord, urls: Mapping[str, str] | None = None) -> Package:
+    """An envlock Package from a rattler RepoDataRecord (URL redacted, channel by name)."""
+    base = record.channel.rstrip("/") if record.channel else ""
+    channel = (urls or {}).get(base) or (channel_name(base) if base else None)
+    stamp = record.timestamp
+    return Package(
+        name=record.name.normalized,
+        version=str(record.version),
+        build=str(record.build),
+        build_number=int(record.build_number),
+        channel=channel,
+        subdir=str(record.subdir),
+        url=redact(str(record.url)),
+        md5=record.md5.hex() if record.md5 else None,
+        sha256=record.sha256.hex() if record.sha256 else None,
+        depends=tuple(record.depends),
+        constrains=tuple(record.constrains),
+        size=record.size,
+        timestamp_ms=int(stamp.timestamp() * 1000) if stamp else None,
+    )
+
+
+async def _locked_records(
+    gateway: Gateway,
+    specset: SpecSet,
+    urls: Mapping[str, str],
+    locked: Sequence[Package],
+    update: frozenset[str],
+) -> list[RepoDataRecord]:
+    """The channel records of every locked package not being updated.
+
+    Found by (channel name, subdir, file name) rather than URL, so a lock made against
+    one mirror can be updated against another. A locked package the channels no longer
+    carry is simply not preferred.
+    """
+    keep = {
+        (p.channel, p.subdir, p.filename): p
+        for p in locked
+        if p.manager == "conda" and p.name not in update
+    }
+    if not keep:
+        return []
+    names = sorted({p.name for p in keep.values()})
+    result = await gateway.query(list(urls), _subdirs(specset.platform), names, recursive=False)
+    found: list[RepoDataRecord] = []
+    for records in result:
+        for record in records:
+            base = record.channel.rstrip("/") if record.channel else ""
+            key = (urls.get(base), str(record.subdir), record.file_name)
+            if key in keep:
+                found.append(record)
+    return found
+
+
+async def _offers(
+    gateway: Gateway, specset: SpecSet, names: Sequence[str], alias: str
+) -> list[Offer]:
+    from rattler.version import Version
+
+    urls = _channel_urls(specset, alias)
+    result = await gateway.query(
+        list(urls), _subdirs(specset.platform), list(names), recursive=False
+    )
+    by_name: dict[str, list[RepoDataRecord]] = {}
+    for records in result:
+        for record in records:
+            by_name.setdefault(record.name.normalized, []).append(record)
+    out: list[Offer] = []
+    for name in names:
+        records = by_name.get(name, [])
+        if not records:
+            continue
+        versions = sorted({str(r.version) for r in records}, key=Version, reverse=True)
+        variants = tuple(
+            (v, desc)
+            for v in versions[:_SHOWN_VARIANTS]
+            if (desc := _describe_builds([r for r in records if str(r.version) == v]))
+        )
+        out.append(
+            Offer(name=name, platform=specset.platform, versions=tuple(versions), variants=variants)
+        )
+    return out
+
+
+def _describe_builds(records: Sequence[RepoDataRecord]) -> str:
+    """`cuda 11.6, 11.7, cpu; python 3.8, 3.9` from the builds of one version."""
+    from rattler.version import Version
+
+    cudas: set[str] = set()
+    pythons: set[str] = set()
+    cpu = False
+    for record in records:
+        variant = variant_of(record.name.normalized, str(record.version), str(record.build))
+        if variant.cuda:
+            cudas.add(variant.cuda)
+        cpu = cpu or variant.cpu
+        if variant.python:
+            pythons.add(variant.python)
+    parts = []
+    kinds = [*sorted(cudas, key=Version)] + (["cpu"] if cpu else [])
+    if cudas:
+        parts.append("cuda " + ", ".join(kinds))
+    elif cpu:
+        parts.append("cpu")
+    if pythons:
+        parts.append("python " + ", ".join(sorted(pythons, key=Version)))
+    return "; ".join(parts)
+
+
+async def _map_error(
+    error: BaseException, gateway: Gateway, specset: SpecSet, alias: str
+) -> BaseException:
+    """Turn a rattler exception into the EnvlockError a user reads (others pass through)."""
+    from rattler.exceptions import (
+        FetchRepoDataError,
+        GatewayError,
+        InvalidMatchSpecError,
+        IoError,
+        SolverError,
+    )
+
+    if isinstance(error, (AnswerIsNoError, BadInputError, WorldFailedError)):
+        return error
+    text = str(error).strip()
+    if isinstance(error, SolverError):
+        names = _request_names_in(text, specset)
+        try:
+            offered = await _offers(gateway, specset, names, alias) if names else []
+        except Exception:  # suggestions are a courtesy; the conflict is the answer
+            offered = []
+        return AnswerIsNoError(unsatisfiable_message(specset, text, offered))
+    if isinstance(error, InvalidMatchSpecError):
+        return BadInputError(f"invalid matchspec for {specset.platform}: {text}")
+    if isinstance(error, (FetchRepoDataError, GatewayError, IoError, OSError)):
+        return WorldFailedError(
+            f"could not fetch the channels' repodata for {specset.platform}: "
+            f"{redact(text)}. Check the channel alias (--channel-alias / "
+            "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
+        )
+    return error
+
+
+def _request_names_in(text: str, specset: SpecSet) -> list[str]:
+    """Names of requested packages that the solver's explanation mentions, request order."""
+    mentioned = set(_NAME_IN_MESSAGE.findall(text))
+    names: list[str] = []
+    for spec in specset.specs:
+        name = re.split(r"[\s=<>!~\[]", spec.strip(), maxsplit=1)[0].rsplit("::", 1)[-1]
+        if name in mentioned and name not in names:
+            names.append(name)
+    return names
+
+
+def unsatisfiable_message(specset: SpecSet, solver_text: str, offered: Sequence[Offer]) -> str:
+    """The exit-1 paragraph: the conflict in rattler's words, then what the channels offer."""
+    conflict = solver_text.removeprefix("Cannot solve the request because of: ").strip()
+    lines = [
+        f"no set of packages satisfies the request for {specset.platform} "
+        f"(channels {', '.join(channel_name(c) for c in specset.channels)}, "
+        f"priority {specset.channel_priority}"
+        + (f", exclude_newer {specset.exclude_newer.isoformat()}" if specset.exclude_newer else "")
+        + "):",
+        conflict,
+    ]
+    for offer in offered:
+        shown = ", ".join(offer.versions[:_SHOWN_VERSIONS])
+        more = (
+            f" (+{len(offer.versions) - _SHOWN_VERSIONS} older)"
+            if len(offer.versions) > _SHOWN_VERSIONS
+            else ""
+        )
+        lines.append(f"the channels offer {offer.name} {shown}{more}")
+        lines += [f"  {offer.name} {version}: {desc}" for version, desc in offer.variants]
+    lines.append(
+        "Relax the conflicting version in the recipe, or pick a combination the channels "
+        "offer; nothing was written."
+    )
+    return "\n".join(lines)
