@@ -1,0 +1,236 @@
+"""Compare two snapshots: pair packages, classify every difference, rank, explain.
+
+`diff(a, b)` returns a plain `Drift`; rendering (rich table, Markdown, JSON) lives in
+`envlock.render_diff` and the command in `envlock.commands.diff`. No solver, no network.
+
+Pairing: by (manager, name) first; a conda package and a pip package left without a
+partner pair through `envlock.names.pair_key` (`pytorch` ↔ `torch`). Classification: the
+first of removed, added, version, build, channel, manager that applies; `aspects` lists
+every aspect that differs. An aspect one side does not record is not compared: builds
+against a `--no-builds` export, channels against an export without `channel::`, and
+builds or channels across managers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from envlock.channels import channel_name
+from envlock.findings import Finding, find
+from envlock.models import Package
+from envlock.names import is_critical, pair_key
+from envlock.snapshot.model import Snapshot
+from envlock.snapshot.versions import same_version
+
+ChangeKind = Literal["removed", "added", "version", "build", "channel", "manager"]
+CHANGE_ORDER: tuple[ChangeKind, ...] = (
+    "removed",
+    "added",
+    "version",
+    "build",
+    "channel",
+    "manager",
+)
+
+# Channel names that all mean Anaconda's `defaults` (exports list mirrors of it by URL).
+_DEFAULTS = frozenset(
+    {"defaults", "main", "pkgs/main", "free", "pkgs/free", "r", "pkgs/r", "msys2", "pkgs/msys2"}
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Change:
+    """One package that differs; `a`/`b` are None for an added/removed package."""
+
+    name: str
+    change: ChangeKind
+    aspects: tuple[str, ...]
+    critical: bool
+    a: Package | None
+    b: Package | None
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "change": self.change,
+            "aspects": list(self.aspects),
+            "critical": self.critical,
+            "a": _side(self.a),
+            "b": _side(self.b),
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Drift:
+    """Everything `envlock diff` reports about A → B."""
+
+    a: Snapshot
+    b: Snapshot
+    platform: str | None
+    builds_compared: bool
+    channels_compared: bool
+    changes: tuple[Change, ...]
+    findings: tuple[Finding, ...]
+    paired: int
+
+    @property
+    def identical(self) -> bool:
+        """Nothing differs in what was compared (findings do not count)."""
+        return not self.changes
+
+    @property
+    def compared(self) -> tuple[str, ...]:
+        """The aspects that were compared, for the header of every rendering."""
+        aspects = ["presence", "version"]
+        if self.builds_compared:
+            aspects.append("build")
+        if self.channels_compared:
+            aspects.append("channel")
+        aspects.append("manager")
+        return tuple(aspects)
+
+    def only_critical(self) -> Drift:
+        """The same drift restricted to critical packages (`--critical-only`)."""
+        return Drift(
+            a=self.a,
+            b=self.b,
+            platform=self.platform,
+            builds_compared=self.builds_compared,
+            channels_compared=self.channels_compared,
+            changes=tuple(c for c in self.changes if c.critical),
+            findings=self.findings,
+            paired=self.paired,
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        """The `diff --json` document (issue 5), version key first."""
+        return {
+            "envlock_diff": 1,
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "platform": self.platform,
+            "identical": self.identical,
+            "builds_compared": self.builds_compared,
+            "channels_compared": self.channels_compared,
+            "changes": [c.to_dict() for c in self.changes],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def diff(a: Snapshot, b: Snapshot) -> Drift:
+    """Pair, classify and rank the packages of `a` and `b`; add findings."""
+    builds = a.builds_known and b.builds_known
+    channels = a.channels_known and b.channels_known
+    left, right = _index(a.packages), _index(b.packages)
+    pairs: list[tuple[Package, Package]] = []
+    for key, pa in left.items():
+        pb = right.get(key)
+        if pb is not None:
+            pairs.append((pa, pb))
+    lonely_a = {k: p for k, p in left.items() if k not in right}
+    lonely_b = {k: p for k, p in right.items() if k not in left}
+    by_pair_key: dict[tuple[str, str], tuple[str, str]] = {
+        (p.manager, pair_key(p.name, p.manager)): k for k, p in lonely_b.items()
+    }
+    for key, pa in list(lonely_a.items()):
+        other = "pip" if pa.manager == "conda" else "conda"
+        partner = by_pair_key.get((other, pair_key(pa.name, pa.manager)))
+        if partner is not None and partner in lonely_b:
+            pairs.append((pa, lonely_b.pop(partner)))
+            del lonely_a[key]
+
+    changes = [_removed(p) for p in lonely_a.values()]
+    changes += [_added(p) for p in lonely_b.values()]
+    for pa, pb in pairs:
+        change = _compare(pa, pb, builds=builds, channels=channels)
+        if change is not None:
+            changes.append(change)
+    changes.sort(key=lambda c: (not c.critical, CHANGE_ORDER.index(c.change), c.name))
+    return Drift(
+        a=a,
+        b=b,
+        platform=a.platform or b.platform,
+        builds_compared=builds,
+        channels_compared=channels,
+        changes=tuple(changes),
+        findings=find(a, b, pairs),
+        paired=len(pairs),
+    )
+
+
+def channel_key(channel: str) -> str:
+    """The name two channels compare by: URL, `name` and `name::` alike; defaults as one."""
+    name = channel_name(channel)
+    return "defaults" if name in _DEFAULTS else name
+
+
+def _index(packages: tuple[Package, ...]) -> dict[tuple[str, str], Package]:
+    """Packages by (manager, name); a name listed twice keeps its first entry."""
+    index: dict[tuple[str, str], Package] = {}
+    for package in packages:
+        index.setdefault((package.manager, package.name.lower()), package)
+    return index
+
+
+def _compare(pa: Package, pb: Package, *, builds: bool, channels: bool) -> Change | None:
+    across = pa.manager != pb.manager
+    aspects: list[str] = []
+    if not same_version(pa.version, pb.version, across_managers=across):
+        aspects.append("version")
+    if across:
+        aspects.append("manager")
+    else:
+        if builds and pa.build and pb.build and pa.build != pb.build:
+            aspects.append("build")
+        if (
+            channels
+            and pa.channel
+            and pb.channel
+            and channel_key(pa.channel) != channel_key(pb.channel)
+        ):
+            aspects.append("channel")
+    if not aspects:
+        return None
+    kind = next(k for k in CHANGE_ORDER if k in aspects)
+    return Change(
+        name=pa.name,
+        change=kind,
+        aspects=tuple(a for a in CHANGE_ORDER if a in aspects),
+        critical=is_critical(pa.name) or is_critical(pb.name),
+        a=pa,
+        b=pb,
+    )
+
+
+def _removed(package: Package) -> Change:
+    return Change(
+        name=package.name,
+        change="removed",
+        aspects=(),
+        critical=is_critical(package.name),
+        a=package,
+        b=None,
+    )
+
+
+def _added(package: Package) -> Change:
+    return Change(
+        name=package.name,
+        change="added",
+        aspects=(),
+        critical=is_critical(package.name),
+        a=None,
+        b=package,
+    )
+
+
+def _side(package: Package | None) -> dict[str, object] | None:
+    if package is None:
+        return None
+    return {
+        "manager": package.manager,
+        "version": package.version,
+        "build": package.build,
+        "channel": package.channel,
+    }

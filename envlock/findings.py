@@ -1,0 +1,369 @@
+"""Findings: what a diff's changes mean for a GPU stack, in words.
+
+Codes (CONTRACTS.md "Finding codes"; severities error > warning > info):
+- `cpu-build` (error): a CPU build of pytorch/torchvision/… where the other side has a
+  CUDA build, or where its own side asks for CUDA (`pytorch-cuda`, `pytorch-mutex=*=cuda`).
+- `cuda-build` (warning): the reverse, a CUDA build where the other side has a CPU one.
+- `cuda-runtime-mismatch` (error; warning when torch is a pip wheel, which bundles its own
+  runtime): the CUDA runtime package (`cudatoolkit`, `pytorch-cuda`, `cuda-runtime`,
+  `cuda-cudart`) is not the `cudaX.Y` the torch build was made for.
+- `ext-abi-mismatch` (error): PyG / torch-* / torchvision built for another torch
+  major.minor or CUDA than the torch beside it (`torch_1.13.0` serves every 1.13.x).
+- `python-minor` (warning): python's major.minor differs between A and B.
+- `mixed-cuda` (warning): packages for two CUDA majors in one environment.
+- `newer-everywhere` (info): every version change is an upgrade in B, the mark of the same
+  request solved at a later date; pin a date (`exclude_newer`) to reproduce A.
+
+Within-side findings say which side (`A`, `B`, or `A and B` when both have them).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from envlock.buildtags import Variant, major_minor, variant_of
+from envlock.models import Package
+from envlock.snapshot.model import Snapshot
+from envlock.snapshot.versions import is_exact, newer, public
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_ORDER: tuple[Severity, ...] = ("error", "warning", "info")
+
+TORCH_NAMES = frozenset({"pytorch", "torch"})
+# Packages compiled against torch: their builds name the torch and CUDA they need.
+EXTENSIONS = frozenset(
+    {
+        "pyg",
+        "pyg-lib",
+        "pytorch-scatter",
+        "pytorch-sparse",
+        "pytorch-cluster",
+        "pytorch-spline-conv",
+        "torch-scatter",
+        "torch-sparse",
+        "torch-cluster",
+        "torch-spline-conv",
+        "torchvision",
+        "torchaudio",
+    }
+)
+VARIANT_NAMES = TORCH_NAMES | EXTENSIONS | {"pytorch-mutex", "libtorch"}
+RUNTIMES = ("pytorch-cuda", "cudatoolkit", "cuda-runtime", "cuda-cudart")
+_CUPY = re.compile(r"^cupy-cuda(\d{2})")
+_CUDA_MAJORS = range(7, 14)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Finding:
+    """One explained problem; `packages` names what it is about."""
+
+    severity: Severity
+    code: str
+    message: str
+    packages: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "packages": list(self.packages),
+        }
+
+
+def find(a: Snapshot, b: Snapshot, pairs: Sequence[tuple[Package, Package]]) -> tuple[Finding, ...]:
+    """Every finding for A → B: within each side, then across the paired packages."""
+    findings = _label_sides(side_findings(a.packages), side_findings(b.packages))
+    findings += _across(pairs)
+    findings += _python_minor(pairs)
+    findings += _newer_everywhere(pairs)
+    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f.severity), f.code, f.message))
+    return tuple(findings)
+
+
+def side_findings(packages: Iterable[Package]) -> list[Finding]:
+    """Findings about one environment on its own (usable by `doctor` and `import` too)."""
+    by_name: dict[str, Package] = {}
+    for package in packages:
+        by_name.setdefault(package.name.lower(), package)
+    found: list[Finding] = []
+    for torch in _torches(by_name):
+        found += _cpu_despite_intent(torch, by_name)
+        found += _runtime_mismatch(torch, by_name)
+        found += _extension_mismatch(torch, by_name)
+    if not any(_variant(t).cuda for t in _torches(by_name)):
+        found += _runtime_disagreement(by_name)  # no torch build to read the CUDA from
+    found += _mixed_cuda(by_name.values())
+    return found
+
+
+def _variant(package: Package) -> Variant:
+    return variant_of(package.name, package.version, package.build)
+
+
+def _describe(package: Package) -> str:
+    tag = f" ({package.build})" if package.build else ""
+    return f"{package.name} {package.version}{tag}"
+
+
+def _torches(by_name: dict[str, Package]) -> list[Package]:
+    return [by_name[n] for n in ("pytorch", "torch") if n in by_name]
+
+
+def _runtime_version(package: Package) -> str | None:
+    """The CUDA X.Y a runtime package carries, when its version is known."""
+    version = package.version.removesuffix(".*")
+    return major_minor(version) if version and is_exact(version) else None
+
+
+def _cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
+    if not _variant(torch).cpu:
+        return []
+    reasons = []
+    if "pytorch-cuda" in by_name:
+        cuda = by_name["pytorch-cuda"]
+        reasons.append((f"pytorch-cuda {cuda.version} asks for CUDA", "pytorch-cuda"))
+    mutex = by_name.get("pytorch-mutex")
+    if mutex is not None and mutex.build == "cuda":
+        reasons.append(("pytorch-mutex is the `cuda` variant", "pytorch-mutex"))
+    if not reasons:
+        return []
+    return [
+        Finding(
+            severity="error",
+            code="cpu-build",
+            message=f"{_describe(torch)} is a CPU build although "
+            + " and ".join(r for r, _ in reasons)
+            + ": the GPU will not be used; reinstall pytorch with a CUDA build",
+            packages=(torch.name, *(n for _, n in reasons)),
+        )
+    ]
+
+
+def _runtime_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
+    built_for = _variant(torch).cuda
+    if built_for is None or "." not in built_for:
+        return []
+    # conda-forge's `cuda112py39h…` builds run on any later 11.x runtime.
+    packed = bool(torch.build and re.match(r"cuda\d{2,3}", torch.build))
+    found = []
+    for name in RUNTIMES:
+        runtime = by_name.get(name)
+        have = _runtime_version(runtime) if runtime is not None else None
+        if runtime is None or have is None:
+            continue
+        differs = have.split(".")[0] != built_for.split(".")[0] if packed else have != built_for
+        if not differs:
+            continue
+        wheel = torch.manager == "pip"
+        hint = (
+            "the wheel bundles its own runtime, so extensions compiled against the conda one "
+            "may break"
+            if wheel
+            else f"install {name} {built_for} or a pytorch build for CUDA {have}"
+        )
+        found.append(
+            Finding(
+                severity="warning" if wheel else "error",
+                code="cuda-runtime-mismatch",
+                message=f"{_describe(torch)} is built for CUDA {built_for} but {name} is "
+                f"{runtime.version}: {hint}",
+                packages=(torch.name, name),
+            )
+        )
+    return found
+
+
+def _runtime_disagreement(by_name: dict[str, Package]) -> list[Finding]:
+    """Without a torch build to read, two runtime packages that disagree still tell."""
+    cuda = by_name.get("pytorch-cuda")
+    toolkit = by_name.get("cudatoolkit")
+    if cuda is None or toolkit is None or "pytorch" not in by_name:
+        return []
+    want, have = _runtime_version(cuda), _runtime_version(toolkit)
+    if want is None or have is None or want == have:
+        return []
+    return [
+        Finding(
+            severity="warning",
+            code="cuda-runtime-mismatch",
+            message=f"pytorch-cuda {cuda.version} pairs pytorch with CUDA {want} but "
+            f"cudatoolkit {toolkit.version} is also installed: code that loads cudatoolkit "
+            "gets another CUDA than pytorch",
+            packages=("pytorch-cuda", "cudatoolkit"),
+        )
+    ]
+
+
+def _extension_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
+    torch_variant = _variant(torch)
+    torch_minor = major_minor(public(torch.version)) if is_exact(torch.version) else None
+    found = []
+    for name in sorted(EXTENSIONS & by_name.keys()):
+        ext = by_name[name]
+        if ext.manager != torch.manager and _has_same_manager_torch(ext, by_name):
+            continue  # checked against the torch of its own manager
+        variant = _variant(ext)
+        problems = []
+        if variant.torch and torch_minor and variant.torch != torch_minor:
+            problems.append(f"torch {variant.torch}, but torch is {torch.version}")
+        if variant.cuda and torch_variant.cuda and variant.cuda != torch_variant.cuda:
+            problems.append(
+                f"CUDA {variant.cuda}, but torch is built for CUDA {torch_variant.cuda}"
+            )
+        elif variant.cpu and torch_variant.cuda:
+            problems.append(f"CPU, but torch is built for CUDA {torch_variant.cuda}")
+        elif variant.cuda and torch_variant.cpu:
+            problems.append(f"CUDA {variant.cuda}, but torch is a CPU build")
+        if problems:
+            found.append(
+                Finding(
+                    severity="error",
+                    code="ext-abi-mismatch",
+                    message=f"{_describe(ext)} is built for {' and '.join(problems)} "
+                    f"({_describe(torch)}): it will fail to load or crash; install the "
+                    "build made for this torch",
+                    packages=(ext.name, torch.name),
+                )
+            )
+    return found
+
+
+def _has_same_manager_torch(ext: Package, by_name: dict[str, Package]) -> bool:
+    name = "pytorch" if ext.manager == "conda" else "torch"
+    return name in by_name and by_name[name].manager == ext.manager
+
+
+def _cuda_major(package: Package) -> str | None:
+    name = package.name.lower()
+    if name == "cuda" or (name.startswith("cuda-") and package.manager == "conda"):
+        version = _runtime_version(package)
+        major = version.split(".")[0] if version else None
+    elif cupy := _CUPY.match(name):
+        major = cupy.group(1)[:2]
+    elif (
+        "cu" in (package.build or "") or "+" in package.version or "cu" in name or name in RUNTIMES
+    ):
+        cuda = _variant(package).cuda
+        major = cuda.split(".")[0] if cuda else None
+    else:
+        return None
+    return major if major and major.isdigit() and int(major) in _CUDA_MAJORS else None
+
+
+def _mixed_cuda(packages: Iterable[Package]) -> list[Finding]:
+    majors: dict[str, list[str]] = {}
+    for package in packages:
+        major = _cuda_major(package)
+        if major is not None:
+            majors.setdefault(major, []).append(package.name)
+    if len(majors) < 2:
+        return []
+    parts = []
+    for major in sorted(majors, key=int):
+        names = sorted(majors[major])
+        more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+        parts.append(f"CUDA {major}: {', '.join(names[:4])}{more}")
+    return [
+        Finding(
+            severity="warning",
+            code="mixed-cuda",
+            message=f"packages for {len(majors)} CUDA majors side by side ({'; '.join(parts)}): "
+            "whichever runtime loads first wins, and packages built for another may fail to load",
+            packages=tuple(sorted(n for names in majors.values() for n in names)),
+        )
+    ]
+
+
+def _label_sides(in_a: list[Finding], in_b: list[Finding]) -> list[Finding]:
+    keys_b = {(f.code, f.message) for f in in_b}
+    keys_a = {(f.code, f.message) for f in in_a}
+    out = []
+    for finding in in_a:
+        label = "A and B" if (finding.code, finding.message) in keys_b else "A"
+        out.append(_relabel(finding, label))
+    out += [_relabel(f, "B") for f in in_b if (f.code, f.message) not in keys_a]
+    return out
+
+
+def _relabel(finding: Finding, label: str) -> Finding:
+    return Finding(
+        severity=finding.severity,
+        code=finding.code,
+        message=f"{label}: {finding.message}",
+        packages=finding.packages,
+    )
+
+
+def _across(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
+    found = []
+    for pa, pb in pairs:
+        if pa.name.lower() not in VARIANT_NAMES and pb.name.lower() not in VARIANT_NAMES:
+            continue
+        va, vb = _variant(pa), _variant(pb)
+        if va.cuda and vb.cpu:
+            found.append(
+                Finding(
+                    severity="error",
+                    code="cpu-build",
+                    message=f"{pa.name}: A has a CUDA {va.cuda} build ({_describe(pa)}), B a CPU "
+                    f"build ({_describe(pb)}): B will not use the GPU",
+                    packages=(pa.name,),
+                )
+            )
+        elif va.cpu and vb.cuda:
+            found.append(
+                Finding(
+                    severity="warning",
+                    code="cuda-build",
+                    message=f"{pa.name}: A has a CPU build ({_describe(pa)}), B a CUDA {vb.cuda} "
+                    f"build ({_describe(pb)}): B needs an NVIDIA driver for CUDA {vb.cuda}",
+                    packages=(pa.name,),
+                )
+            )
+    return found
+
+
+def _python_minor(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
+    for pa, pb in pairs:
+        if pa.name == "python" and pb.name == "python":
+            mine = major_minor(pa.version.removesuffix(".*")) if pa.version else ""
+            theirs = major_minor(pb.version.removesuffix(".*")) if pb.version else ""
+            if mine and theirs and mine != theirs:
+                return [
+                    Finding(
+                        severity="warning",
+                        code="python-minor",
+                        message=f"python {mine} in A, {theirs} in B: every compiled package "
+                        "(py38/py310 builds, wheels) differs with it",
+                        packages=("python",),
+                    )
+                ]
+    return []
+
+
+def _newer_everywhere(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
+    ups = downs = 0
+    for pa, pb in pairs:
+        if pa.manager != pb.manager or not (is_exact(pa.version) and is_exact(pb.version)):
+            continue
+        if pa.version == pb.version:
+            continue
+        if newer(pa.version, pb.version):
+            ups += 1
+        elif newer(pb.version, pa.version):
+            downs += 1
+    if ups < 3 or downs:
+        return []
+    return [
+        Finding(
+            severity="info",
+            code="newer-everywhere",
+            message=f"all {ups} version changes are upgrades in B: B looks like the same request "
+            "solved later; to reproduce A, resolve with `exclude_newer` set to A's date",
+            packages=(),
+        )
+    ]
