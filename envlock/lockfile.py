@@ -405,6 +405,8 @@ def _body(lock: Lock) -> str:
 # for a number, bool, null or date, or that holds indicators, is quoted.
 _PLAIN = re.compile(r"[A-Za-z0-9_$(/.][A-Za-z0-9_$()/.+\-*=<>,!~:#@%&?;^| ]*")
 _IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
+# YAML 1.2 readers (ruamel) also take `1e5`, `0o17` for numbers: quote those too.
+_YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+")
 
 
 @functools.lru_cache(maxsize=65536)
@@ -416,6 +418,7 @@ def _q(value: str) -> str:
         and ": " not in value
         and " #" not in value
         and not any(regexp.match(value) for _, regexp in _IMPLICIT.get(value[:1], ()))
+        and not _YAML12_NUMBER.fullmatch(value)
     ):
         return value
     if value.isprintable():
