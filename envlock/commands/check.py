@@ -1,0 +1,121 @@
+"""`envlock check RECIPE`: show what a recipe asks the solver for, per platform, unsolved."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from envlock.models import SpecSet
+from envlock.platforms import check_platform
+from envlock.ui import Output
+
+HELP = """Show how RECIPE expands per platform, without solving.
+
+\b
+For every platform (the recipe's `platforms`, or each -p given) envlock prints
+the conda matchspecs it will hand the solver, the channels in strict priority
+order (highest first), the virtual packages the target machine is assumed to
+have (`__cuda`, `__glibc`, `__osx`), pip lines and notes such as
+"osx-64 has no CUDA builds: CPU variant". Nothing is solved, downloaded or
+written.
+
+\b
+RECIPE is an envlock recipe (recipes/m3net.yml) or a conda environment.yml.
+
+\b
+Examples:
+  envlock check recipes/m3net.yml
+  envlock check recipes/m3net.yml -p linux-64
+  envlock check recipes/m3net.yml --json | jq '.platforms["linux-64"].specs'
+
+\b
+Exit codes: 0 the recipe expands; 2 bad input: an invalid recipe (the
+message names file:line and the fix) or a stack that cannot exist, such as
+PyTorch 1.7 on CUDA 11.7 (the message names the CUDA versions that do).
+"""
+
+
+@click.command("check", help=HELP, short_help="Show how a recipe expands per platform.")
+@click.argument("recipe", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "-p",
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="PLATFORM",
+    help="Expand for this platform (repeatable); default: the recipe's platforms.",
+)
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
+    from envlock.recipe import load_recipe
+    from envlock.stacks import expand
+
+    out = Output(json_mode=json_mode)
+    chosen = tuple(check_platform(p) for p in platforms)
+    loaded = load_recipe(recipe)
+    expansions = [expand(loaded, platform) for platform in chosen or loaded.platforms]
+    if json_mode:
+        out.emit_json(
+            {
+                "envlock_check": 1,
+                "recipe": str(recipe),
+                "name": loaded.name,
+                "kind": loaded.kind,
+                "exclude_newer": (
+                    loaded.exclude_newer.isoformat() if loaded.exclude_newer else None
+                ),
+                "platforms": {s.platform: spec_set_document(s) for s in expansions},
+            }
+        )
+    title = f"[bold]{loaded.name}[/bold] ({recipe}, {loaded.kind})"
+    if loaded.exclude_newer:
+        title += f", packages published up to {loaded.exclude_newer.isoformat()}"
+    out.print(title)
+    for spec_set in expansions:
+        out.print(render(spec_set))
+    return 0
+
+
+def spec_set_document(spec_set: SpecSet) -> dict[str, Any]:
+    """The `--json` shape of one platform's expansion."""
+    return {
+        "specs": list(spec_set.specs),
+        "channels": list(spec_set.channels),
+        "channel_priority": spec_set.channel_priority,
+        "virtual_packages": [
+            {"name": v.name, "version": v.version, "build": v.build}
+            for v in spec_set.virtual_packages
+        ],
+        "pip": list(spec_set.pip),
+        "notes": list(spec_set.notes),
+        "intent": {
+            "cuda": spec_set.intent.cuda,
+            "runtime": spec_set.intent.runtime,
+            "guarded": list(spec_set.intent.guarded),
+        },
+    }
+
+
+def render(spec_set: SpecSet) -> Table:
+    """One platform's expansion as a two-column rich table."""
+    intent = spec_set.intent
+    variant = f"CUDA {intent.cuda} ({intent.runtime or 'wheels'})" if intent.cuda else "CPU"
+    table = Table(title=f"{spec_set.platform} · {variant}", title_justify="left", show_header=False)
+    table.add_column("what", style="bold")
+    table.add_column("value", overflow="fold")
+    table.add_row("specs", "\n".join(spec_set.specs) or "(none)")
+    table.add_row(f"channels ({spec_set.channel_priority})", " > ".join(spec_set.channels))
+    table.add_row(
+        "virtual packages",
+        "\n".join(f"{v.name} {v.version}" for v in spec_set.virtual_packages),
+    )
+    if spec_set.pip:
+        table.add_row("pip", "\n".join(spec_set.pip))
+    if intent.cuda:
+        table.add_row("CUDA guard", ", ".join(intent.guarded))
+    for note in spec_set.notes:
+        table.add_row("note", f"[yellow]{note}[/yellow]")
+    return table

@@ -1,0 +1,316 @@
+"""Field checks for recipe files: one function per kind of value, each raising a message
+that names the key and the fix. `envlock.recipe` walks the file and calls these.
+
+Locations: every check receives a `Field` (the dotted key, the file, the 1-based line and
+the value exactly as written in the file) so that its error reads
+`recipes/m3net.yml:7: stack.cuda: expected a version like "11.7" or "cpu", got 11.77`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from envlock.errors import BadInputError, where
+from envlock.platforms import KNOWN_PLATFORMS
+
+RECIPE_FORMAT = 1
+RECIPE_KEYS: tuple[str, ...] = (
+    "envlock",
+    "name",
+    "description",
+    "platforms",
+    "python",
+    "stack",
+    "channels",
+    "channel_priority",
+    "dependencies",
+    "pins",
+    "pip",
+    "exclude_newer",
+)
+STACK_KEYS: tuple[str, ...] = (
+    "pytorch",
+    "cuda",
+    "source",
+    "torchvision",
+    "torchaudio",
+    "pyg",
+)
+
+_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_TORCH_VERSION = re.compile(r"^\d+\.\d+(\.\d+)?$")
+_PYTHON_VERSION = re.compile(r"^3\.\d{1,2}(\.\d+)?$")
+_CUDA_VERSION = re.compile(r"^\d{1,2}\.\d$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+# A conda matchspec, read lightly: optional `channel::`, a package name, optional
+# `[key=value]` brackets, then a version and build made of the characters conda allows.
+_SPEC = re.compile(
+    r"^(?:(?P<channel>[A-Za-z0-9_./:~+-]+)::)?"
+    r"(?P<name>[A-Za-z0-9_][A-Za-z0-9_.+-]*)"
+    r"(?P<brackets>\[[^\]]*\])?"
+    r"(?P<rest>[\s0-9A-Za-z_.*,<>=!|~+()-]*)$"
+)
+_PIP_OPTIONS: tuple[str, ...] = (
+    "--index-url",
+    "-i",
+    "--extra-index-url",
+    "--find-links",
+    "-f",
+    "--trusted-host",
+    "--pre",
+    "--no-index",
+    "-e",
+    "--editable",
+    "-c",
+    "--constraint",
+    "-r",
+    "--requirement",
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Field:
+    """One value in a recipe file: its dotted key, location and text as written."""
+
+    key: str
+    value: object
+    path: Path
+    line: int | None
+    raw: str | None = None
+
+    @property
+    def where(self) -> str:
+        return where(self.path, self.line)
+
+    def fail(self, message: str) -> BadInputError:
+        """An error for this key (`key: message`) at this file and line."""
+        return BadInputError(f"{self.key}: {message}", where=self.where)
+
+    def shown(self) -> str:
+        """The value as the user wrote it: strings quoted, numbers as typed."""
+        if isinstance(self.value, str):
+            return f'"{self.value}"'
+        if self.raw is not None:
+            return self.raw
+        return str(self.value)
+
+
+def suggest(word: str, choices: Sequence[str]) -> str | None:
+    """The closest known word, if any is close enough to be a likely typo."""
+    found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
+
+
+def unknown_key(field: Field, choices: Sequence[str], prefix: str = "") -> BadInputError:
+    """`unknown key "platfroms": did you mean "platforms"?` (or the list of keys)."""
+    name = str(field.value)
+    close = suggest(name, choices)
+    hint = (
+        f'did you mean "{prefix}{close}"?'
+        if close
+        else f"known keys are {', '.join(prefix + c for c in choices)}"
+    )
+    return BadInputError(f'unknown key "{prefix}{name}": {hint}', where=field.where)
+
+
+def _number_trap(field: Field, example: str) -> BadInputError | None:
+    """Versions must be strings: an unquoted 3.10 reaches us as the number 3.1."""
+    if isinstance(field.value, bool) or not isinstance(field.value, int | float):
+        return None
+    raw = field.raw if field.raw is not None else str(field.value)
+    leaf = field.key.rsplit(".", 1)[-1]
+    lossy = str(field.value) != raw
+    read_as = f" (YAML reads it as {field.value})" if lossy else ""
+    return field.fail(
+        f'{raw} is a number{read_as}, versions are strings: quote it, {leaf}: "{raw}"'
+        if raw
+        else f'versions are strings: quote it, e.g. {leaf}: "{example}"'
+    )
+
+
+def text(field: Field, *, required: bool = False, example: str = "") -> str | None:
+    """A plain string value (None when absent and not required)."""
+    if field.value is None:
+        if required:
+            raise field.fail(f"required, e.g. {field.key}: {example}")
+        return None
+    if not isinstance(field.value, str):
+        raise field.fail(f"expected text, got {field.shown()}")
+    return field.value
+
+
+def name(field: Field) -> str:
+    """The recipe name: it becomes the lock folder name, so it must be a safe file name."""
+    value = text(field, required=True, example="m3net")
+    assert value is not None
+    if not _NAME.match(value):
+        raise field.fail(
+            f"{field.shown()} cannot be a folder name: use letters, digits, '.', '_' and '-'"
+        )
+    return value
+
+
+def format_version(field: Field) -> int:
+    """`envlock: 1`; a newer format is refused with "upgrade envlock"."""
+    value = field.value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise field.fail(f"expected the recipe format version {RECIPE_FORMAT}, got {field.shown()}")
+    if value > RECIPE_FORMAT:
+        raise field.fail(
+            f"this recipe is format {value} and this envlock reads format {RECIPE_FORMAT}: "
+            "upgrade envlock"
+        )
+    if value < 1:
+        raise field.fail(f"expected the recipe format version {RECIPE_FORMAT}, got {value}")
+    return value
+
+
+def python_version(field: Field) -> str:
+    """`python: "3.8"` (or "3.8.16")."""
+    trap = _number_trap(field, "3.8")
+    if trap:
+        raise trap
+    value = text(field, required=True, example='"3.8"')
+    assert value is not None
+    if not _PYTHON_VERSION.match(value):
+        raise field.fail(f'expected a version like "3.8" or "3.10.4", got {field.shown()}')
+    return value
+
+
+def torch_version(field: Field) -> str:
+    """`stack.pytorch: "1.13"` or "1.13.1"."""
+    trap = _number_trap(field, "1.13")
+    if trap:
+        raise trap
+    value = text(field, required=True, example='"1.13"')
+    assert value is not None
+    if not _TORCH_VERSION.match(value):
+        raise field.fail(f'expected a version like "1.13" or "1.13.1", got {field.shown()}')
+    return value
+
+
+def cuda_version(field: Field) -> str:
+    """`stack.cuda: "11.7"` or "cpu" (default "cpu")."""
+    if field.value is None:
+        return "cpu"
+    value = field.value
+    shown = field.raw if field.raw is not None and not isinstance(value, str) else None
+    candidate = value if isinstance(value, str) else shown
+    if candidate is None or not (candidate == "cpu" or _CUDA_VERSION.match(candidate)):
+        raise field.fail(f'expected a version like "11.7" or "cpu", got {field.shown()}')
+    trap = _number_trap(field, "11.7")
+    if trap:
+        raise trap
+    assert isinstance(value, str)
+    return value
+
+
+def source(field: Field) -> str:
+    """`stack.source: conda` (default) or `pip`."""
+    value = text(field) or "conda"
+    if value not in ("conda", "pip"):
+        raise field.fail(f'expected "conda" or "pip", got {field.shown()}')
+    return value
+
+
+def companion(field: Field, example: str) -> bool | str:
+    """`torchvision`/`torchaudio`/`pyg`: true, false or a version string."""
+    if field.value is None:
+        return False
+    if isinstance(field.value, bool):
+        return field.value
+    trap = _number_trap(field, example)
+    if trap:
+        raise trap
+    if not isinstance(field.value, str) or not _VERSION.match(field.value):
+        raise field.fail(f'expected true, false or a version like "{example}", got {field.shown()}')
+    return field.value
+
+
+def channel_priority(field: Field) -> str:
+    """`strict` (default) or `flexible`."""
+    value = text(field) or "strict"
+    if value not in ("strict", "flexible"):
+        raise field.fail(f'expected "strict" or "flexible", got {field.shown()}')
+    return value
+
+
+def platform(field: Field) -> str:
+    """One platform of `platforms`, with a suggestion for a typo."""
+    value = field.value
+    if not isinstance(value, str):
+        raise field.fail(f"expected a platform such as linux-64, got {field.shown()}")
+    if value in KNOWN_PLATFORMS:
+        return value
+    close = suggest(value, KNOWN_PLATFORMS)
+    hint = f'did you mean "{close}"?' if close else f"use one of {', '.join(KNOWN_PLATFORMS)}"
+    raise field.fail(f'unknown platform "{value}": {hint}')
+
+
+def matchspec(field: Field) -> str:
+    """A conda matchspec, checked lightly (the solver parses it for real)."""
+    value = field.value
+    if not isinstance(value, str) or not value.strip():
+        raise field.fail(f"expected a conda package spec such as numpy <1.24, got {field.shown()}")
+    spec = value.strip()
+    match = _SPEC.match(spec)
+    if not match:
+        raise field.fail(
+            f"{field.shown()} is not a conda package spec: write name, then optionally a "
+            "version and a build, e.g. numpy <1.24 or numpy=1.23.5=py38h14f4228_0"
+        )
+    return spec
+
+
+def pip_line(field: Field) -> str:
+    """One pip requirement line or option line (as in an environment.yml pip section)."""
+    value = field.value
+    if not isinstance(value, str) or not value.strip():
+        raise field.fail(f"expected a pip requirement such as timm==0.4.12, got {field.shown()}")
+    line = value.strip()
+    if line.startswith("-"):
+        option = re.split(r"[\s=]", line, maxsplit=1)[0]
+        if option not in _PIP_OPTIONS:
+            raise field.fail(
+                f"unknown pip option {option!r}: envlock passes {', '.join(_PIP_OPTIONS)}"
+            )
+        return line
+    if "://" in line or line.startswith((".", "/", "~")):
+        return line  # a URL, VCS link or path: pip checks it when it installs
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        Requirement(line)
+    except InvalidRequirement as error:
+        raise field.fail(f"{field.shown()} is not a pip requirement: {error}") from None
+    return line
+
+
+def exclude_newer(field: Field) -> dt.datetime | None:
+    """A date (`2023-03-01`, midnight UTC) or a timestamp with a time zone."""
+    value = field.value
+    if value is None:
+        return None
+    hint = 'write a date such as 2023-03-01 or a timestamp such as "2023-03-01T12:00:00Z"'
+    if isinstance(value, dt.datetime):
+        stamp = value
+    elif isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    elif isinstance(value, str):
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+                day = dt.date.fromisoformat(value.strip())
+                return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+            stamp = dt.datetime.fromisoformat(re.sub(r"[Zz]$", "+00:00", value.strip()))
+        except ValueError:
+            raise field.fail(f"{field.shown()} is not a date: {hint}") from None
+    else:
+        raise field.fail(f"{field.shown()} is not a date: {hint}")
+    if stamp.tzinfo is None or stamp.utcoffset() is None:
+        raise field.fail(f"{field.shown()} has no time zone: add one, e.g. Z for UTC")
+    return stamp.astimezone(dt.timezone.utc)
