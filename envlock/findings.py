@@ -109,6 +109,10 @@ def _describe(package: Package) -> str:
     return f"{package.name} {package.version}{tag}"
 
 
+def _brief(package: Package) -> str:
+    return " ".join(p for p in (package.version, package.build or "") if p)
+
+
 def _torches(by_name: dict[str, Package]) -> list[Package]:
     return [by_name[n] for n in ("pytorch", "torch") if n in by_name]
 
@@ -149,32 +153,32 @@ def _runtime_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Findi
         return []
     # conda-forge's `cuda112py39h…` builds run on any later 11.x runtime.
     packed = bool(torch.build and re.match(r"cuda\d{2,3}", torch.build))
-    found = []
+    wrong = []
     for name in RUNTIMES:
         runtime = by_name.get(name)
         have = _runtime_version(runtime) if runtime is not None else None
         if runtime is None or have is None:
             continue
-        differs = have.split(".")[0] != built_for.split(".")[0] if packed else have != built_for
-        if not differs:
-            continue
-        wheel = torch.manager == "pip"
-        hint = (
-            "the wheel bundles its own runtime, so extensions compiled against the conda one "
-            "may break"
-            if wheel
-            else f"install {name} {built_for} or a pytorch build for CUDA {have}"
+        if (have.split(".")[0] != built_for.split(".")[0]) if packed else (have != built_for):
+            wrong.append((runtime, have))
+    if not wrong:
+        return []
+    wheel = torch.manager == "pip"
+    first, have = wrong[0]
+    hint = (
+        "the wheel bundles its own runtime, so extensions compiled against the conda one may break"
+        if wheel
+        else f"install {first.name} {built_for} or a pytorch build for CUDA {have}"
+    )
+    listed = ", ".join(f"{r.name} is {r.version}" for r, _ in wrong)
+    return [
+        Finding(
+            severity="warning" if wheel else "error",
+            code="cuda-runtime-mismatch",
+            message=f"{_describe(torch)} is built for CUDA {built_for} but {listed}: {hint}",
+            packages=(torch.name, *(r.name for r, _ in wrong)),
         )
-        found.append(
-            Finding(
-                severity="warning" if wheel else "error",
-                code="cuda-runtime-mismatch",
-                message=f"{_describe(torch)} is built for CUDA {built_for} but {name} is "
-                f"{runtime.version}: {hint}",
-                packages=(torch.name, name),
-            )
-        )
-    return found
+    ]
 
 
 def _runtime_disagreement(by_name: dict[str, Package]) -> list[Finding]:
@@ -309,8 +313,8 @@ def _across(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
                 Finding(
                     severity="error",
                     code="cpu-build",
-                    message=f"{pa.name}: A has a CUDA {va.cuda} build ({_describe(pa)}), B a CPU "
-                    f"build ({_describe(pb)}): B will not use the GPU",
+                    message=f"{pa.name}: A has a CUDA {va.cuda} build ({_brief(pa)}), B a CPU "
+                    f"build ({_brief(pb)}): B will not use the GPU",
                     packages=(pa.name,),
                 )
             )
@@ -319,8 +323,8 @@ def _across(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
                 Finding(
                     severity="warning",
                     code="cuda-build",
-                    message=f"{pa.name}: A has a CPU build ({_describe(pa)}), B a CUDA {vb.cuda} "
-                    f"build ({_describe(pb)}): B needs an NVIDIA driver for CUDA {vb.cuda}",
+                    message=f"{pa.name}: A has a CPU build ({_brief(pa)}), B a CUDA {vb.cuda} "
+                    f"build ({_brief(pb)}): B needs an NVIDIA driver for CUDA {vb.cuda}",
                     packages=(pa.name,),
                 )
             )
