@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
 
 from envlock.cli import cli
+
+if TYPE_CHECKING:
+    from envlock.mirror import Mirror
 
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -56,3 +59,38 @@ def corpus() -> Path:
 
 
 __all__ = ["CORPUS", "REPO", "Ran", "cli", "invoke"]
+
+
+# --- the demo mirror (envlock.mirror) and its HTTP tier --------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_mirror(tmp_path_factory: pytest.TempPathFactory) -> Mirror:
+    """The demo channels (pytorch, nvidia, pyg, conda-forge), built once per session."""
+    from envlock.mirror import build_mirror
+
+    return build_mirror(tmp_path_factory.mktemp("demo-mirror"))
+
+
+@pytest.fixture(scope="session")
+def http_mirror(demo_mirror: Mirror) -> Iterator[str]:
+    """The demo mirror served by a real HTTP server on 127.0.0.1; yields the base URL
+    (`http://127.0.0.1:PORT`, channels at `/pytorch`, `/nvidia`, `/pyg`, `/conda-forge`)."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class QuietHandler(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(QuietHandler, directory=str(demo_mirror.root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, name="http-mirror", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
