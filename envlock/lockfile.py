@@ -19,19 +19,17 @@ category/optional are not modelled (every listed package is part of the lock).
 
 from __future__ import annotations
 
-import functools
-import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from envlock import atomic
 from envlock.channels import redact
 from envlock.errors import BadInputError, where
+from envlock.lockyaml import line_of, safe_loader, scalar
 from envlock.models import Manager, Package
 
 LOCK_VERSION = 1
@@ -160,30 +158,8 @@ def read_lock(path: Path) -> Lock:
         return _lock_from_data(data, path)
     except _ShapeError as problem:
         raise BadInputError(
-            problem.message, where=where(path, _line_of(text, problem.path))
+            problem.message, where=where(path, line_of(text, problem.path))
         ) from None
-
-
-def _line_of(text: str, ypath: tuple[str | int, ...]) -> int | None:
-    """1-based line of the node at `ypath`, found by composing the document (error path only)."""
-    try:
-        node: Any = yaml.compose(text, Loader=safe_loader())
-    except yaml.YAMLError:
-        return None
-    line = 1 if node is not None else None
-    for step in ypath:
-        if node is None:
-            break
-        child = None
-        if isinstance(step, int) and isinstance(node, yaml.SequenceNode):
-            child = node.value[step] if step < len(node.value) else None
-        elif isinstance(step, str) and isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == step), None)
-        if child is None:
-            break
-        node = child
-        line = node.start_mark.line + 1
-    return line
 
 
 def _lock_from_data(data: object, path: Path) -> Lock:
@@ -369,84 +345,36 @@ def _header(lock: Lock) -> str:
 
 def _body(lock: Lock) -> str:
     out = [f"version: {LOCK_VERSION}", "metadata:", "  content_hash:"]
-    out += [f"    {_q(k)}: {_q(v)}" for k, v in lock.content_hash.items()] or ["    {}"]
+    out += [f"    {scalar(k)}: {scalar(v)}" for k, v in lock.content_hash.items()] or ["    {}"]
     out.append("  channels:" if lock.channels else "  channels: []")
     for ch in lock.channels:
-        out.append(f"  - url: {_q(redact(ch.url))}")
+        out.append(f"  - url: {scalar(redact(ch.url))}")
         out.append("    used_env_vars:" if ch.used_env_vars else "    used_env_vars: []")
-        out += [f"    - {_q(v)}" for v in ch.used_env_vars]
+        out += [f"    - {scalar(v)}" for v in ch.used_env_vars]
     out.append("  platforms:" if lock.platforms else "  platforms: []")
-    out += [f"  - {_q(p)}" for p in lock.platforms]
+    out += [f"  - {scalar(p)}" for p in lock.platforms]
     out.append("  sources:" if lock.sources else "  sources: []")
-    out += [f"  - {_q(s)}" for s in lock.sources]
+    out += [f"  - {scalar(s)}" for s in lock.sources]
     rows = sorted(
         ((pkg.manager, pkg.name, plat), pkg) for plat, pkgs in lock.packages.items() for pkg in pkgs
     )  # conda-lock's own order; keys are unique within a lock
     out.append("package:" if rows else "package: []")
     for (manager, name, plat), pkg in rows:
-        out += [f"- name: {_q(name)}", f"  version: {_q(pkg.version)}"]
-        out += [f"  manager: {manager}", f"  platform: {_q(plat)}"]
+        out += [f"- name: {scalar(name)}", f"  version: {scalar(pkg.version)}"]
+        out += [f"  manager: {manager}", f"  platform: {scalar(plat)}"]
         deps = depends_to_mapping(pkg.depends)
         out.append("  dependencies:" if deps else "  dependencies: {}")
-        out += [f"    {_q(k)}: {_q(v)}" for k, v in deps.items()]
-        out.append(f"  url: {_q(redact(pkg.url or ''))}")
+        out += [f"    {scalar(k)}: {scalar(v)}" for k, v in deps.items()]
+        out.append(f"  url: {scalar(redact(pkg.url or ''))}")
         out.append("  hash:")
         if pkg.md5:
-            out.append(f"    md5: {_q(pkg.md5)}")
+            out.append(f"    md5: {scalar(pkg.md5)}")
         if pkg.sha256:
-            out.append(f"    sha256: {_q(pkg.sha256)}")
+            out.append(f"    sha256: {scalar(pkg.sha256)}")
         out += ["  category: main", "  optional: false"]
         if manager == "conda" and pkg.build:
-            out.append(f"  build: {_q(pkg.build)}")
+            out.append(f"  build: {scalar(pkg.build)}")
     return "\n".join(out) + "\n"
-
-
-# A plain scalar is written when it is unambiguous; anything a YAML 1.1 reader would take
-# for a number, bool, null or date, or that holds indicators, is quoted.
-_PLAIN = re.compile(r"[A-Za-z0-9_$(/.][A-Za-z0-9_$()/.+\-*=<>,!~:#@%&?;^| ]*")
-_IMPLICIT = yaml.SafeLoader.yaml_implicit_resolvers
-# YAML 1.2 readers (ruamel) also take `1e5`, `0o17` for numbers: quote those too.
-_YAML12_NUMBER = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|0o[0-7]+")
-
-
-@functools.lru_cache(maxsize=65536)
-def _q(value: str) -> str:
-    """`value` as a YAML scalar that any YAML 1.1 reader (PyYAML, ruamel) reads back as-is."""
-    if (
-        _PLAIN.fullmatch(value)
-        and not value.endswith((" ", ":"))
-        and ": " not in value
-        and " #" not in value
-        and not any(regexp.match(value) for _, regexp in _IMPLICIT.get(value[:1], ()))
-        and not _YAML12_NUMBER.fullmatch(value)
-    ):
-        return value
-    if value.isprintable():
-        return "'" + value.replace("'", "''") + "'"
-    return json.dumps(value)  # a JSON string is a valid double-quoted YAML scalar
-
-
-def safe_loader() -> type[yaml.CSafeLoader]:
-    """PyYAML's C safe loader, reading numbers and dates as strings.
-
-    Versions (`1.10`), hashes (all digits) and build strings must stay the text they are:
-    only bools and nulls are resolved; everything else is a string.
-    """
-    return _TextLoader
-
-
-class _TextLoader(yaml.CSafeLoader):
-    pass
-
-
-_TextLoader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag in ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:null")
-    ]
-    for first, resolvers in yaml.CSafeLoader.yaml_implicit_resolvers.items()
-}
 
 
 def write_lock(path: Path, lock: Lock) -> None:
@@ -462,5 +390,6 @@ __all__ = [
     "mapping_to_depends",
     "read_lock",
     "render_lock",
+    "safe_loader",
     "write_lock",
 ]

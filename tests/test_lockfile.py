@@ -481,3 +481,21 @@ def test_corpus_pytorch_build_from_url(corpus: Path) -> None:
     runtime = by_key[("conda", "pytorch-cuda")]
     assert (runtime.version, runtime.build, runtime.channel) == ("11.7", "h778d358_5", "pytorch")
     assert by_key[("pip", "torch")].version == "2.3.1"
+
+
+TRICKY = ["1.10", "0.1", "2023.7.22", "yes", "No", "on", "null", "~", "12345", "1e5", "0o17",
+          "0x1F", "1_000", "2023-03-01", ".inf", "3.10.* *_cp310", "* *_llvm", ">=3.8,<3.9.0a0",
+          "a: b", "x #y", "-e", "*", "", "a'b", "é", "tab\there", "line\nbreak", ":a", "a:",
+          "[x]", "{y}", "!tag", "&anchor", "%pct", "@at", "`tick`", "https://h/c#frag"]  # fmt: skip
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_scalars_read_back_as_written(value: str) -> None:
+    from ruamel.yaml import YAML
+
+    from envlock.lockyaml import safe_loader, scalar
+
+    doc = f"k: {scalar(value)}\n"
+    assert yaml.safe_load(doc)["k"] == value  # conda-lock's reader (PyYAML, YAML 1.1)
+    assert yaml.load(doc, Loader=safe_loader())["k"] == value
+    assert YAML(typ="safe", pure=True).load(doc)["k"] == value  # ruamel, YAML 1.2
