@@ -57,8 +57,8 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
 
     for name in specset.intent.guarded:
         pkg = by_name.get(name)
-        if pkg is None:
-            continue
+        if pkg is None or name in ("pytorch", "pytorch-mutex", runtime_name):
+            continue  # checked above by their own rules
         variant = variant_of(pkg.name, pkg.version, pkg.build)
         if variant.cuda != cuda:
             what = (

@@ -1,0 +1,194 @@
+"""`envlock resolve`: recipe(s) → DIR/<name>/conda-lock.yml and DIR/<name>/<platform>.lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from envlock.channels import DEFAULT_CHANNEL_ALIAS, redact
+from envlock.errors import BadInputError
+from envlock.ui import Output
+
+HELP = """Solve each RECIPE for every platform and write its locks.
+
+\b
+Writes, for a recipe named NAME (all files replaced together, only after
+every platform solved and passed the CUDA guard):
+  DIR/NAME/conda-lock.yml      conda-lock's unified format (version 1)
+  DIR/NAME/<platform>.lock     @EXPLICIT url#md5 lines, one file per platform
+
+\b
+RECIPE is an envlock recipe (stack, python, ...) or a conda environment.yml.
+Channels are looked up under the channel alias (default
+https://conda.anaconda.org); point it at a mirror with --channel-alias or
+ENVLOCK_CHANNEL_ALIAS (file:// or http(s)://). Credentials in it never reach
+a lock. An unchanged recipe with a fresh lock is a no-op (use --force).
+
+\b
+Examples:
+  envlock resolve recipes/m3net.yml
+  envlock resolve recipes/m3net.yml -p linux-64 -o locks
+  envlock resolve recipes/m3net.yml --channel-alias file://$PWD/demo/mirror
+  envlock resolve recipes/m3net.yml --check        # exit 3 when stale
+  envlock resolve recipes/m3net.yml --update numpy # move numpy only
+
+\b
+Exit codes: 0 written or fresh · 1 unsatisfiable or the CUDA guard tripped
+(nothing written) · 2 bad recipe or option · 3 --check found a stale lock
+· 4 fetching repodata failed.
+"""
+
+
+def parse_when(text: str) -> dt.datetime:
+    """`2023-03-01` (midnight UTC) or an ISO timestamp with a time zone → aware UTC datetime."""
+    value = text.strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            day = dt.date.fromisoformat(value)
+            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
+        stamp = dt.datetime.fromisoformat(re.sub(r"[Zz]$", "+00:00", value))
+    except ValueError:
+        raise BadInputError(
+            f"--exclude-newer {text!r} is not a date: write 2023-03-01 or 2023-03-01T12:00:00Z"
+        ) from None
+    if stamp.tzinfo is None:
+        raise BadInputError(
+            f"--exclude-newer {text!r} has no time zone: add one, e.g. 2023-03-01T12:00:00Z"
+        )
+    return stamp.astimezone(dt.timezone.utc)
+
+
+@click.command("resolve", help=HELP)
+@click.argument("recipes", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-p",
+    "--platform",
+    "platforms",
+    multiple=True,
+    metavar="PLATFORM",
+    help="Resolve only these platforms (repeatable); default: the recipe's platforms.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=Path("locks"),
+    show_default=True,
+    help="Folder that receives NAME/conda-lock.yml and NAME/<platform>.lock.",
+)
+@click.option(
+    "--channel-alias",
+    envvar="ENVLOCK_CHANNEL_ALIAS",
+    default=DEFAULT_CHANNEL_ALIAS,
+    show_default=True,
+    metavar="URL",
+    help="Base URL for channels given by name (env: ENVLOCK_CHANNEL_ALIAS).",
+)
+@click.option(
+    "--exclude-newer",
+    metavar="DATE",
+    help="Ignore packages published after DATE (overrides the recipe's exclude_newer).",
+)
+@click.option(
+    "--update",
+    "update",
+    multiple=True,
+    metavar="PKG",
+    help="Re-solve moving only PKG (repeatable); every other package stays as locked.",
+)
+@click.option("--check", is_flag=True, help="Only compare: exit 0 fresh, 3 stale (says why).")
+@click.option("--force", is_flag=True, help="Re-solve even when the lock is fresh.")
+@click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
+def command(  # noqa: PLR0917 - click passes each option positionally by name
+    recipes: tuple[Path, ...],
+    platforms: tuple[str, ...],
+    out_dir: Path,
+    channel_alias: str,
+    exclude_newer: str | None,
+    update: tuple[str, ...],
+    check: bool,
+    force: bool,
+    json_mode: bool,
+) -> int:
+    from envlock.resolve import Options, apply, plan
+    from envlock.resolve import check as check_plan
+
+    out = Output(json_mode=json_mode)
+    if check and (update or force):
+        raise BadInputError("--check only compares: it cannot be combined with --update or --force")
+    options = Options(
+        platforms=tuple(dict.fromkeys(platforms)),
+        out_dir=out_dir,
+        channel_alias=channel_alias,
+        exclude_newer=parse_when(exclude_newer) if exclude_newer else None,
+        update=tuple(dict.fromkeys(update)),
+        force=force,
+    )
+    plans = [plan(p, options) for p in recipes]  # all bad input before any solving
+    results = []
+    for each in plans:
+        if check:
+            results.append(check_plan(each))
+            continue
+        with out.status(f"solving {each.recipe.name} for {', '.join(each.platforms)} …"):
+            results.append(apply(each, options))
+    for result in results:
+        _print(out, result, redact(channel_alias))
+    code = 3 if any(r.status == "stale" for r in results) else 0
+    if json_mode:
+        document: dict[str, Any] = {
+            "envlock_resolve": 1,
+            "exit_code": code,
+            "channel_alias": redact(channel_alias),
+            "recipes": [r.to_dict() for r in results],
+        }
+        out.emit_json(document)
+    return code
+
+
+def _print(out: Output, result: Any, alias: str) -> None:
+    name = result.name
+    if result.status == "fresh":
+        out.print(f"[green]fresh[/green] {name}: {result.lock_dir} matches {result.source}")
+        return
+    if result.status == "stale":
+        out.print(
+            f"[yellow]stale[/yellow] {name}: {result.lock_dir} does not match {result.source}"
+        )
+        for reason in result.stale:
+            out.print(f"  {reason}", markup=False)
+        return
+    if result.status == "unchanged":
+        out.print(
+            f"[green]unchanged[/green] {name}: {result.lock_dir} is fresh "
+            "(nothing to do; --force re-solves)"
+        )
+        return
+    for row in result.platforms:
+        table = Table(
+            title=f"{name} · {row.platform} · {len(row.packages)} packages · "
+            f"solved in {row.seconds or 0:.2f} s",
+            title_justify="left",
+        )
+        for column in ("", "package", "version", "build", "channel"):
+            table.add_column(column)
+        for h in row.highlights:
+            table.add_row(h.label, h.name, h.version, h.build or "", h.channel or "")
+        out.print(table)
+        for note in row.notes:
+            out.print(f"  note: {note}", markup=False)
+    for move in result.moved:
+        out.print(
+            f"  moved {move.name} ({move.platform}): "
+            f"{move.old or 'absent'} → {move.new or 'removed'}",
+            markup=False,
+        )
+    if result.files:
+        shown = ", ".join(str(p) for p in result.files)
+        out.print(f"wrote {shown} (channels via {alias})", markup=False)

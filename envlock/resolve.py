@@ -1,0 +1,556 @@
+"""Resolve: recipe → exact per-platform locks. Plan (cheap, no solver), then apply.
+
+`plan()` loads a recipe, expands it per platform and hashes each expansion (the input
+hash); it reads the existing lock's metadata only, with PyYAML's C loader, so
+`resolve --check` never imports rattler or conda_lock. `apply()` solves every platform
+that needs it (concurrently, through envlock.engine.solve), runs the CUDA guard and only
+then writes `DIR/<name>/conda-lock.yml` and every `DIR/<name>/<platform>.lock` together
+(envlock.atomic.write_many): a failure at any step leaves the old lock byte-identical.
+
+The input hash covers, per platform: the matchspecs, the channel *names* in priority
+order, the channel priority, the virtual packages, exclude_newer and the pip lines —
+never the channel alias or mirror URL. The hashed request itself is kept in the lock's
+`metadata.custom_metadata` (one JSON string per platform, a field conda-lock's own
+parser accepts), so `--check` can say which input changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name
+from envlock.errors import AnswerIsNoError, BadInputError
+from envlock.models import Package, SpecSet
+from envlock.platforms import check_platform
+
+if TYPE_CHECKING:
+    from envlock.recipe import Recipe
+
+LOCK_FILE = "conda-lock.yml"
+INPUTS_PREFIX = "envlock-inputs-"  # custom_metadata key per platform
+_INPUTS_VERSION = 1
+Status = Literal["written", "unchanged", "fresh", "stale"]
+HIGHLIGHTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("python", ("python",)),
+    ("pytorch", ("pytorch",)),
+    ("CUDA runtime", ("pytorch-cuda", "cudatoolkit", "cuda-version")),
+    ("cuDNN", ("cudnn",)),
+    ("torchvision", ("torchvision",)),
+    ("pyg", ("pyg",)),
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Options:
+    """What the command line asks of a resolve (defaults match `envlock resolve`)."""
+
+    platforms: tuple[str, ...] = ()  # empty: the recipe's own
+    out_dir: Path = Path("locks")
+    channel_alias: str = DEFAULT_CHANNEL_ALIAS
+    exclude_newer: dt.datetime | None = None  # overrides the recipe
+    update: tuple[str, ...] = ()
+    force: bool = False
+    cache_dir: Path | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Plan:
+    """One recipe's resolve before any solving: the requests, hashes and the lock's state."""
+
+    recipe: Recipe
+    specsets: tuple[SpecSet, ...]
+    hashes: Mapping[str, str]
+    inputs: Mapping[str, Mapping[str, Any]]
+    lock_dir: Path
+    stale: tuple[str, ...]  # why the existing lock is not fresh; empty when fresh
+    kept: Mapping[str, str] = field(default_factory=dict)  # other platforms' hashes to keep
+
+    @property
+    def lock_path(self) -> Path:
+        return self.lock_dir / LOCK_FILE
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        return tuple(s.platform for s in self.specsets)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Highlight:
+    """One row of the summary: a key package as solved on one platform."""
+
+    label: str
+    name: str
+    version: str
+    build: str | None
+    channel: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Move:
+    """A package that `--update` changed (old/new are `version build`, None when absent)."""
+
+    platform: str
+    name: str
+    old: str | None
+    new: str | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PlatformResult:
+    """What resolve produced (or found) for one platform."""
+
+    platform: str
+    input_hash: str
+    packages: tuple[Package, ...] = ()
+    seconds: float | None = None
+    notes: tuple[str, ...] = ()
+    highlights: tuple[Highlight, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RecipeResult:
+    """The outcome for one recipe."""
+
+    name: str
+    source: str
+    lock_dir: Path
+    status: Status
+    platforms: tuple[PlatformResult, ...]
+    stale: tuple[str, ...] = ()
+    moved: tuple[Move, ...] = ()
+    files: tuple[Path, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recipe's part of the `envlock_resolve` JSON document."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "lock_dir": str(self.lock_dir),
+            "status": self.status,
+            "stale": list(self.stale),
+            "files": [str(p) for p in self.files],
+            "moved": [dataclasses.asdict(m) for m in self.moved],
+            "platforms": [
+                {
+                    "platform": p.platform,
+                    "input_hash": p.input_hash,
+                    "package_count": len(p.packages) if p.packages else None,
+                    "solve_seconds": round(p.seconds, 3) if p.seconds is not None else None,
+                    "notes": list(p.notes),
+                    "highlights": [dataclasses.asdict(h) for h in p.highlights],
+                }
+                for p in self.platforms
+            ],
+        }
+
+
+# ---------------------------------------------------------------- the input hash
+
+
+def request_inputs(specset: SpecSet) -> dict[str, Any]:
+    """The hashed request of one platform, as plain data (no alias, no mirror URL)."""
+    when = specset.exclude_newer
+    if when is not None and when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc)
+    return {
+        "envlock_inputs": _INPUTS_VERSION,
+        "platform": specset.platform,
+        "specs": sorted(specset.specs),
+        "channels": [channel_name(c) for c in specset.channels],
+        "channel_priority": specset.channel_priority,
+        "virtual_packages": sorted(str(v) for v in specset.virtual_packages),
+        "exclude_newer": when.isoformat() if when else None,
+        "pip": list(specset.pip),
+    }
+
+
+def _canonical(inputs: Mapping[str, Any]) -> str:
+    return json.dumps(inputs, sort_keys=True, separators=(",", ":"))
+
+
+def input_hash(specset: SpecSet) -> str:
+    """sha256 of the canonical request of one platform (see `request_inputs`)."""
+    return hashlib.sha256(_canonical(request_inputs(specset)).encode()).hexdigest()
+
+
+def describe_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Which inputs differ between two requests, in words (`specs: + numpy <1.24`)."""
+    out: list[str] = []
+    for key in (
+        "specs",
+        "channels",
+        "channel_priority",
+        "virtual_packages",
+        "exclude_newer",
+        "pip",
+    ):
+        before, after = old.get(key), new.get(key)
+        if before == after:
+            continue
+        if key in ("specs", "virtual_packages", "pip") and isinstance(before, list):
+            gone = [x for x in before if x not in (after or [])]
+            came = [x for x in (after or []) if x not in before]
+            parts = [f"+ {x}" for x in came] + [f"- {x}" for x in gone]
+            out.append(f"{key}: {', '.join(parts) or 'order changed'}")
+        else:
+            out.append(f"{key}: {_show(before)} → {_show(after)}")
+    return out
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return "none" if value is None else str(value)
+
+
+# ---------------------------------------------------------------- plan
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LockHead:
+    """The metadata of an existing conda-lock.yml (no packages)."""
+
+    platforms: tuple[str, ...]
+    content_hash: Mapping[str, str]
+    inputs: Mapping[str, Mapping[str, Any]]
+
+
+def read_lock_head(path: Path) -> LockHead | None:
+    """The metadata of the lock at `path`, None when there is none; reads no packages.
+
+    Only the text before the top-level `package:` key is parsed (envlock and conda-lock
+    write metadata first), with a fallback to the whole file for other layouts.
+    """
+    import yaml
+
+    from envlock.lockfile import safe_loader
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInputError(f"cannot read the lock file: {error}", where=str(path)) from None
+    head = re.split(r"(?m)^package:", text, maxsplit=1)[0]
+    try:
+        data = yaml.load(head, Loader=safe_loader())  # noqa: S506 - a safe loader subclass
+        if not isinstance(data, dict) or "metadata" not in data:
+            data = yaml.load(text, Loader=safe_loader())  # noqa: S506 - as above
+    except yaml.YAMLError as error:
+        raise BadInputError(
+            f"not valid YAML ({error}); delete it or resolve with --force", where=str(path)
+        ) from None
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    if not isinstance(meta, dict):
+        raise BadInputError(
+            "not a conda-lock lockfile (no metadata): delete it or resolve with --force",
+            where=str(path),
+        )
+    hashes = meta.get("content_hash") or {}
+    custom = meta.get("custom_metadata") or {}
+    inputs: dict[str, Mapping[str, Any]] = {}
+    if isinstance(custom, dict):
+        for key, value in custom.items():
+            if str(key).startswith(INPUTS_PREFIX):
+                try:
+                    inputs[str(key).removeprefix(INPUTS_PREFIX)] = json.loads(str(value))
+                except ValueError:
+                    continue
+    platforms = meta.get("platforms") or []
+    return LockHead(
+        platforms=tuple(str(p) for p in platforms) if isinstance(platforms, list) else (),
+        content_hash={str(k): str(v) for k, v in hashes.items()}
+        if isinstance(hashes, dict)
+        else {},
+        inputs=inputs,
+    )
+
+
+def plan(recipe_path: Path, options: Options) -> Plan:
+    """Load and expand a recipe, hash each platform, and compare with the existing lock."""
+    from envlock.recipe import load_recipe
+    from envlock.stacks import expand
+
+    recipe = load_recipe(recipe_path)
+    platforms = options.platforms or recipe.platforms
+    specsets = []
+    for platform in platforms:
+        check_platform(platform)
+        specset = expand(recipe, platform)
+        if options.exclude_newer is not None:
+            specset = dataclasses.replace(specset, exclude_newer=options.exclude_newer)
+        specsets.append(specset)
+    inputs = {s.platform: request_inputs(s) for s in specsets}
+    hashes = {s.platform: input_hash(s) for s in specsets}
+    lock_dir = options.out_dir / recipe.name
+    head = read_lock_head(lock_dir / LOCK_FILE)
+    stale: list[str] = []
+    kept: dict[str, str] = {}
+    if head is None:
+        stale.append(f"no lock yet at {lock_dir / LOCK_FILE}")
+    else:
+        if options.platforms:
+            # `-p` resolves some platforms; the lock's others stay as they are.
+            kept = {p: h for p, h in head.content_hash.items() if p not in hashes}
+        elif set(head.platforms) != set(platforms):
+            stale.append(
+                f"platforms: the lock has {', '.join(head.platforms) or 'none'}, "
+                f"the recipe asks for {', '.join(platforms)}"
+            )
+        for platform, digest in hashes.items():
+            if head.content_hash.get(platform) == digest:
+                if not (lock_dir / f"{platform}.lock").is_file():
+                    stale.append(f"{platform}: {platform}.lock is missing")
+                continue
+            if platform not in head.content_hash:
+                stale.append(f"{platform}: not in the lock")
+                continue
+            before = head.inputs.get(platform)
+            changes = describe_changes(before, inputs[platform]) if before else []
+            stale.append(
+                f"{platform}: "
+                + (
+                    "; ".join(changes)
+                    or "the request changed (lock made by another tool or version)"
+                )
+            )
+    return Plan(
+        recipe=recipe,
+        specsets=tuple(specsets),
+        hashes=hashes,
+        inputs=inputs,
+        lock_dir=lock_dir,
+        stale=tuple(stale),
+        kept=kept,
+    )
+
+
+def check(plan_: Plan) -> RecipeResult:
+    """`--check`: fresh (status "fresh") or stale (status "stale", reasons); writes nothing."""
+    return _result(plan_, "stale" if plan_.stale else "fresh", stale=plan_.stale)
+
+
+# ---------------------------------------------------------------- apply
+
+
+def default_cache_dir() -> Path:
+    """`ENVLOCK_CACHE_DIR`, else `$XDG_CACHE_HOME/envlock`, else `~/.cache/envlock`."""
+    if env := os.environ.get("ENVLOCK_CACHE_DIR"):
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "envlock"
+
+
+def apply(plan_: Plan, options: Options) -> RecipeResult:
+    """Solve (unless the lock is fresh), guard, and write every lock file at once."""
+    from envlock import atomic, guard
+    from envlock.engine.solve import solve_platforms
+    from envlock.lockfile import read_lock
+
+    if not plan_.stale and not options.force and not options.update:
+        return _result(plan_, "unchanged")
+    old = read_lock(plan_.lock_path) if (options.update or plan_.kept) else None
+    if options.update:
+        if old is None:
+            raise BadInputError(
+                f"--update needs an existing lock: {plan_.lock_path} does not exist; "
+                "resolve without --update first"
+            )
+        _check_update_names(options.update, old.packages, plan_.lock_path)
+    try:
+        solved = solve_platforms(
+            plan_.specsets,
+            channel_alias=options.channel_alias,
+            cache_dir=options.cache_dir or default_cache_dir(),
+            locked=old.packages if (old and options.update) else None,
+            update=options.update,
+        )
+        packages = {p: solved[p].packages for p in plan_.platforms}
+        guard.check(plan_.specsets, packages)
+    except AnswerIsNoError as error:
+        error.where = error.where or plan_.recipe.where()  # name the recipe in the answer
+        raise
+    if old is not None:
+        for platform in plan_.kept:
+            packages.setdefault(platform, old.packages.get(platform, ()))
+    files = _render(plan_, packages, old_inputs=_kept_inputs(plan_))
+    atomic.write_many(files)
+    moved = _moves(old.packages if old else {}, packages, plan_.platforms) if options.update else ()
+    return _result(
+        plan_,
+        "written",
+        solved={p: (s.packages, s.seconds) for p, s in solved.items()},
+        moved=moved,
+        files=tuple(files),
+    )
+
+
+def _kept_inputs(plan_: Plan) -> dict[str, Mapping[str, Any]]:
+    if not plan_.kept:
+        return {}
+    head = read_lock_head(plan_.lock_path)
+    return {p: v for p, v in (head.inputs if head else {}).items() if p in plan_.kept}
+
+
+def _check_update_names(
+    names: Sequence[str], locked: Mapping[str, Sequence[Package]], path: Path
+) -> None:
+    have = {p.name for pkgs in locked.values() for p in pkgs}
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise BadInputError(
+            f"--update {', '.join(missing)}: not in the lock; --update moves packages the "
+            "lock already has (add new ones to the recipe instead)",
+            where=str(path),
+        )
+
+
+def _render(
+    plan_: Plan,
+    packages: Mapping[str, tuple[Package, ...]],
+    *,
+    old_inputs: Mapping[str, Mapping[str, Any]],
+) -> dict[Path, str]:
+    from envlock.explicit import render_explicit
+    from envlock.lockfile import Lock, LockChannel, render_lock
+
+    hashes = {**plan_.kept, **plan_.hashes}
+    channels: list[str] = []
+    for specset in plan_.specsets:
+        for ch in specset.channels:
+            if channel_name(ch) not in channels:
+                channels.append(channel_name(ch))
+    source = plan_.recipe.source_path.as_posix() if plan_.recipe.source_path else plan_.recipe.name
+    lock = Lock(
+        platforms=tuple(sorted(hashes)),
+        channels=tuple(LockChannel(url=c) for c in channels),
+        content_hash=hashes,
+        sources=(source,),
+        packages=packages,
+    )
+    inputs = {**old_inputs, **plan_.inputs}
+    text = _with_custom_metadata(
+        render_lock(lock), {f"{INPUTS_PREFIX}{p}": _canonical(v) for p, v in inputs.items()}
+    )
+    files: dict[Path, str] = {plan_.lock_path: text}
+    for platform in plan_.platforms:
+        files[plan_.lock_dir / f"{platform}.lock"] = render_explicit(
+            platform, packages[platform], input_hash=plan_.hashes[platform]
+        )
+    return files
+
+
+def _with_custom_metadata(text: str, custom: Mapping[str, str]) -> str:
+    """Add `metadata.custom_metadata` (conda-lock's `dict[str, str]`) before `package:`."""
+    lines = ["  custom_metadata:"] + [
+        f"    {json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(custom.items())
+    ]
+    head, sep, tail = text.partition("\npackage:")
+    if not sep:
+        raise BadInputError("internal: the rendered lock has no package section")
+    return head + "\n" + "\n".join(lines) + sep + tail
+
+
+def _moves(
+    old: Mapping[str, Sequence[Package]],
+    new: Mapping[str, Sequence[Package]],
+    platforms: Sequence[str],
+) -> tuple[Move, ...]:
+    out: list[Move] = []
+    for platform in platforms:
+        before = {p.name: f"{p.version} {p.build}" for p in old.get(platform, ())}
+        after = {p.name: f"{p.version} {p.build}" for p in new.get(platform, ())}
+        for name in sorted(set(before) | set(after)):
+            if before.get(name) != after.get(name):
+                out.append(
+                    Move(platform=platform, name=name, old=before.get(name), new=after.get(name))
+                )
+    return tuple(out)
+
+
+def highlights(packages: Sequence[Package]) -> tuple[Highlight, ...]:
+    """The summary rows: python, pytorch, CUDA runtime, cuDNN, torchvision, pyg."""
+    from envlock.buildtags import variant_of
+
+    by_name = {p.name: p for p in packages}
+    rows: list[Highlight] = []
+    for label, names in HIGHLIGHTS:
+        pkg = next((by_name[n] for n in names if n in by_name), None)
+        if pkg is not None:
+            rows.append(
+                Highlight(
+                    label=label,
+                    name=pkg.name,
+                    version=pkg.version,
+                    build=pkg.build,
+                    channel=pkg.channel,
+                )
+            )
+        elif label == "cuDNN" and "pytorch" in by_name:
+            torch = by_name["pytorch"]
+            cudnn = variant_of(torch.name, torch.version, torch.build).cudnn
+            if cudnn:
+                rows.append(
+                    Highlight(
+                        label=label,
+                        name="(in pytorch)",
+                        version=cudnn,
+                        build=None,
+                        channel=torch.channel,
+                    )
+                )
+    return tuple(rows)
+
+
+def _result(
+    plan_: Plan,
+    status: Status,
+    *,
+    stale: tuple[str, ...] = (),
+    solved: Mapping[str, tuple[tuple[Package, ...], float]] | None = None,
+    moved: tuple[Move, ...] = (),
+    files: tuple[Path, ...] = (),
+) -> RecipeResult:
+    rows = []
+    for specset in plan_.specsets:
+        packages, seconds = (solved or {}).get(specset.platform, ((), None))
+        rows.append(
+            PlatformResult(
+                platform=specset.platform,
+                input_hash=plan_.hashes[specset.platform],
+                packages=packages,
+                seconds=seconds,
+                notes=specset.notes,
+                highlights=highlights(packages),
+            )
+        )
+    recipe = plan_.recipe
+    return RecipeResult(
+        name=recipe.name,
+        source=str(recipe.source_path) if recipe.source_path else recipe.name,
+        lock_dir=plan_.lock_dir,
+        status=status,
+        platforms=tuple(rows),
+        stale=stale,
+        moved=moved,
+        files=files,
+    )
+
+
+def resolve(
+    recipe_paths: Sequence[Path], options: Options, *, check_only: bool = False
+) -> list[RecipeResult]:
+    """Plan every recipe first (bad input fails before any solving), then check or apply."""
+    plans = [plan(Path(p), options) for p in recipe_paths]
+    if check_only:
+        return [check(p) for p in plans]
+    return [apply(p, options) for p in plans]
