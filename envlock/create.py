@@ -306,7 +306,7 @@ def _read_packages(
     from envlock.explicit import read_explicit
 
     explicit = read_explicit(path)
-    plat = platform or explicit.platform or host_platform()
+    plat = platform or host_platform()
     if explicit.platform and explicit.platform != plat:
         raise BadInputError(
             f"the lock has no platform {plat}; it has {explicit.platform}: choose it with "

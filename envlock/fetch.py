@@ -203,6 +203,7 @@ def _open_url(
     try:
         response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked above
     except urllib.error.HTTPError as error:
+        error.close()  # it holds the response's socket
         raise WorldFailedError(
             f"{filename}: HTTP {error.code} {error.reason} from {_shown(url)}; the channel "
             "does not serve the locked file. Check the URL or re-resolve the lock."
