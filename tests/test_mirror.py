@@ -58,7 +58,7 @@ def solve(
     cache: Path | None = None,
 ) -> dict[str, Any]:
     """A real rattler solve against the mirror; returns records by package name."""
-    from rattler import Channel, ChannelPriority, Gateway, MatchSpec, Platform
+    from rattler import Channel, ChannelPriority, Gateway, MatchSpec, Subdir
     from rattler import solve as rattler_solve
 
     base = root if isinstance(root, str) else root.as_uri()
@@ -69,7 +69,7 @@ def solve(
             # MatchSpec objects: string specs with dotted build globs are refused (ENGINE-NOTES)
             [MatchSpec(spec) for spec in specs],
             gateway=gateway,
-            platforms=[Platform(platform), Platform("noarch")],
+            platforms=[Subdir(platform), Subdir("noarch")],
             virtual_packages=virtual_packages(platform, cuda),
             channel_priority=ChannelPriority.Strict,
             exclude_newer=exclude_newer,
