@@ -122,7 +122,8 @@ def read_explicit(path: Path) -> ExplicitFile:
     """Read an `@EXPLICIT` file; BadInputError with file:line for anything else.
 
     Comments and blank lines are skipped (`# platform:` and `# input_hash:` are kept);
-    every other line after the marker must be a package URL.
+    every other line must be a package URL. Without a `# platform:` header the platform
+    is the one subdir (other than noarch) that all URLs share, else None.
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -159,6 +160,10 @@ def read_explicit(path: Path) -> ExplicitFile:
             "conda-lock render --kind explicit writes one)",
             where=str(path),
         )
+    if platform is None:
+        # No `# platform:` header: the one platform subdir the URLs agree on, if any.
+        subdirs = {p.subdir for p in packages if p.subdir and p.subdir != "noarch"}
+        platform = subdirs.pop() if len(subdirs) == 1 else None
     return ExplicitFile(
         platform=platform, packages=tuple(packages), input_hash=input_hash, path=path
     )

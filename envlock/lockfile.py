@@ -29,6 +29,7 @@ import yaml
 from envlock import atomic
 from envlock.channels import redact
 from envlock.errors import BadInputError, where
+from envlock.filenames import package_from_url
 from envlock.lockyaml import line_of, safe_loader, scalar
 from envlock.models import Manager, Package
 
@@ -281,8 +282,6 @@ def _entry(entry: object, ypath: tuple[str | int, ...]) -> tuple[str, Package]:
             depends=depends, manager="pip",
         )  # fmt: skip
         return plat, pkg
-    from envlock.filenames import package_from_url
-
     try:
         located = package_from_url(url.split("#", 1)[0], platform=plat)
     except BadInputError as exc:

@@ -132,6 +132,22 @@ def test_read_explicit_tolerates_comments_blank_lines_and_no_final_newline(tmp_p
     ]
 
 
+def test_read_explicit_platform_from_urls_without_header(tmp_path: Path) -> None:
+    path = tmp_path / "env.txt"
+    path.write_text(
+        "@EXPLICIT\n"
+        "https://conda.anaconda.org/conda-forge/osx-arm64/zlib-1.2.13-h53f4e23_5.conda\n"
+        "https://conda.anaconda.org/conda-forge/noarch/tzdata-2023c-h71feb2d_0.conda\n"
+    )
+    assert read_explicit(path).platform == "osx-arm64"
+    path.write_text(
+        "@EXPLICIT\n"
+        "https://conda.anaconda.org/conda-forge/osx-arm64/zlib-1.2.13-h53f4e23_5.conda\n"
+        "https://conda.anaconda.org/conda-forge/osx-64/zlib-1.2.13-h8a1eda9_5.conda\n"
+    )
+    assert read_explicit(path).platform is None
+
+
 def test_read_explicit_refuses_non_url_line(tmp_path: Path) -> None:
     path = tmp_path / "bad.lock"
     path.write_text("@EXPLICIT\nhttps://h/c/linux-64/zlib-1.2.13-0.conda\nnumpy=1.24.2=py310_0\n")
