@@ -8,10 +8,7 @@ file, and only then renames the staging folder into place. Any failure removes t
 staging folder; an existing environment replaced with `force` is moved aside first and
 put back when the final rename fails, so it is never lost.
 
-Where environments go without `-p`: `ENVLOCK_ENVS_DIR`; else conda's envs directory when
-conda is configured (the first of `CONDA_ENVS_PATH`, `envs_dirs` in ~/.condarc,
-`$CONDA_ROOT/envs` or `$MAMBA_ROOT_PREFIX/envs`, the root of an active `CONDA_PREFIX`);
-else `~/.envlock/envs`.
+Where environments go without `-p`: see envlock.prefixes.envs_dir.
 """
 
 from __future__ import annotations
@@ -34,6 +31,7 @@ from envlock.errors import BadInputError, WorldFailedError
 from envlock.models import Package
 from envlock.origin import Origin, write_origin
 from envlock.platforms import check_platform, host_platform
+from envlock.prefixes import check_env_name, check_target, envs_dir, free_bytes
 
 LockKind = Literal["conda-lock", "explicit"]
 Phase = Literal["verify", "fetch", "link"]
@@ -200,11 +198,11 @@ def plan_create(
     rule: str | None = None
     if prefix is None:
         env_name = name or lock_name
-        _check_env_name(env_name)
+        check_env_name(env_name)
         envs, rule = envs_dir()
         prefix = envs / env_name
     target = Path(os.path.abspath(prefix.expanduser()))  # noqa: PTH100 - keep symlinked parents as given
-    replaces = _check_target(target, force=force)
+    replaces = check_target(target, force=force)
 
     cache = pkgs_dir or fetch.default_pkgs_dir()
     planned = tuple(_planned(cache, p) for p in conda)
@@ -222,7 +220,7 @@ def plan_create(
         warnings.append(
             f"the environment is for {plat}; it will not run on this {host_platform()} machine"
         )
-    free = _free_bytes(target)
+    free = free_bytes(target)
     if free is not None and free < download + unpack:
         warnings.append(
             f"about {download + unpack} bytes are needed but only {free} are free on the "
@@ -331,31 +329,6 @@ def _explicit_channels(path: Path, packages: Iterable[Package]) -> tuple[str, ..
     return tuple(names)
 
 
-def _check_env_name(name: str) -> None:
-    if not name or name in (".", "..") or "/" in name or os.sep in name:
-        raise BadInputError(f"{name!r} is not an environment name; use -p PATH for a path")
-
-
-def _check_target(target: Path, *, force: bool) -> bool:
-    """True when an existing environment will be replaced; BadInputError when refused."""
-    if not target.exists() and not target.is_symlink():
-        return False
-    if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
-        return False
-    if not force:
-        raise BadInputError(
-            f"{target} already exists; nothing was changed. Pass --force to replace it (the "
-            "old environment is kept aside until the new one is complete), or choose "
-            "another -p/-n"
-        )
-    if target.is_symlink() or not (target / "conda-meta").is_dir():
-        raise BadInputError(
-            f"{target} exists and is not a conda environment (no conda-meta/); envlock will "
-            "not replace it, even with --force. Remove it yourself or choose another -p/-n"
-        )
-    return True
-
-
 def _planned(pkgs_dir: Path, package: Package) -> PlannedPackage:
     archive = fetch.archive_path(pkgs_dir, package)
     cached = archive.is_file() and (package.size is None or archive.stat().st_size == package.size)
@@ -375,60 +348,6 @@ def _file_url_path(url: str) -> Path:
 
 def _extracted(pkgs_dir: Path, package: Package) -> bool:
     return (pkgs_dir / f"{package.name}-{package.version}-{package.build}").is_dir()
-
-
-def _free_bytes(target: Path) -> int | None:
-    probe = target
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    try:
-        return shutil.disk_usage(probe).free
-    except OSError:
-        return None
-
-
-def envs_dir() -> tuple[Path, str]:
-    """(envs directory, the rule that chose it); see the module docstring for the order."""
-    configured = os.environ.get("ENVLOCK_ENVS_DIR")
-    if configured:
-        return Path(configured).expanduser(), "ENVLOCK_ENVS_DIR"
-    conda_envs = os.environ.get("CONDA_ENVS_PATH") or os.environ.get("CONDA_ENVS_DIRS")
-    if conda_envs:
-        first = next((p for p in conda_envs.split(os.pathsep) if p), None)
-        if first:
-            return Path(first).expanduser(), "CONDA_ENVS_PATH"
-    from_rc = _condarc_envs_dir()
-    if from_rc is not None:
-        return from_rc, "~/.condarc envs_dirs"
-    for variable in ("CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
-        root = os.environ.get(variable)
-        if root:
-            return Path(root).expanduser() / "envs", f"${variable}/envs"
-    active = os.environ.get("CONDA_PREFIX")
-    if active:
-        path = Path(active)
-        base = path.parent.parent if path.parent.name == "envs" else path
-        if (base / "conda-meta").is_dir():
-            return base / "envs", "root of $CONDA_PREFIX"
-    return Path.home() / ".envlock" / "envs", "~/.envlock/envs (no conda configured)"
-
-
-def _condarc_envs_dir() -> Path | None:
-    rc = Path.home() / ".condarc"
-    if not rc.is_file():
-        return None
-    import yaml
-
-    from envlock.lockfile import safe_loader
-
-    try:
-        data = yaml.load(rc.read_text(encoding="utf-8"), Loader=safe_loader())  # noqa: S506 - safe loader
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    dirs = data.get("envs_dirs") if isinstance(data, dict) else None
-    if isinstance(dirs, list) and dirs and isinstance(dirs[0], str):
-        return Path(os.path.expandvars(dirs[0])).expanduser()
-    return None
 
 
 # ---------------------------------------------------------------- applying
@@ -455,7 +374,7 @@ def apply_create(plan: CreatePlan, progress: Progress | None = None) -> CreateRe
     """
     report = progress or _NoProgress()
     started = time.monotonic()
-    _check_target(plan.prefix, force=plan.force)
+    check_target(plan.prefix, force=plan.force)
     try:
         return _apply(plan, report, started)
     except OSError as error:

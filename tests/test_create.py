@@ -503,3 +503,29 @@ def test_create_over_http(
     assert ran.exit_code == 4
     assert "nope-1-0.tar.bz2: HTTP 404" in said(ran)
     assert not (tmp_path / "env2").exists()
+
+
+# ---------------------------------------------------------------- where environments go
+
+
+def test_envs_dir_follows_envlock_then_conda_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from envlock.prefixes import envs_dir
+
+    for variable in ("CONDA_ENVS_PATH", "CONDA_ENVS_DIRS", "CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("CONDA_PREFIX", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert envs_dir() == (tmp_path / "envs", "ENVLOCK_ENVS_DIR")
+    monkeypatch.delenv("ENVLOCK_ENVS_DIR")
+    assert envs_dir()[0] == tmp_path / "home" / ".envlock" / "envs"
+    root = tmp_path / "miniconda3"
+    (root / "conda-meta").mkdir(parents=True)
+    monkeypatch.setenv("CONDA_PREFIX", str(root / "envs" / "work"))
+    assert envs_dir() == (root / "envs", "root of $CONDA_PREFIX")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / ".condarc").write_text("envs_dirs:\n  - ~/conda-envs\n  - /other\n")
+    assert envs_dir() == (tmp_path / "home" / "conda-envs", "~/.condarc envs_dirs")
+    monkeypatch.setenv("CONDA_ENVS_PATH", f"{tmp_path / 'a'}:{tmp_path / 'b'}")
+    assert envs_dir() == (tmp_path / "a", "CONDA_ENVS_PATH")
