@@ -1,0 +1,178 @@
+"""Reading `conda env export` YAML in every form conda and micromamba write, and specs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envlock.errors import BadInputError
+from envlock.models import Package
+from envlock.snapshot import detect_kind, read_snapshot
+
+
+def _write(tmp_path: Path, text: str, name: str = "env.yml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _by_name(packages: tuple[Package, ...]) -> dict[str, Package]:
+    return {p.name: p for p in packages}
+
+
+EXPORT = """\
+name: m3net
+channels:
+  - pytorch
+  - nvidia
+  - conda-forge
+dependencies:
+  - _libgcc_mutex=0.1=conda_forge
+  - python=3.8.16=he550d4f_1_cpython
+  - pytorch=1.13.1=py3.8_cuda11.7_cudnn8.5.0_0
+  - pytorch-mutex=1.0=cuda
+  - pip:
+      - Torch_Scatter==2.1.1+pt113cu117
+      - timm==0.4.12
+      - my-tool @ https://example.org/my_tool-1.2.0-py3-none-any.whl
+      - -e git+https://github.com/org/Editable.git@abc123#egg=editable-pkg
+      - --find-links https://data.pyg.org/whl/torch-1.13.0+cu117.html
+      - --extra-index-url https://download.pytorch.org/whl/cu117
+      - git+https://github.com/Valdes-Tresanco-MS/AutoDockTools_py3.git@aee55d50
+variables:
+  CUDA_HOME: /usr/local/cuda
+prefix: /home/me/miniconda3/envs/m3net"""  # no final newline, as some published files
+
+
+def test_export_with_builds_and_pip_section(tmp_path: Path) -> None:
+    snap = read_snapshot(_write(tmp_path, EXPORT))
+    assert snap.kind == "export"
+    assert snap.name == "m3net"
+    assert snap.channels == ("pytorch", "nvidia", "conda-forge")
+    assert snap.prefix == "/home/me/miniconda3/envs/m3net"
+    assert snap.builds_known is True
+    assert snap.channels_known is False
+    pkgs = _by_name(snap.packages)
+    assert pkgs["pytorch"] == Package(
+        name="pytorch", version="1.13.1", build="py3.8_cuda11.7_cudnn8.5.0_0"
+    )
+    assert pkgs["torch-scatter"].manager == "pip"
+    assert pkgs["torch-scatter"].version == "2.1.1+pt113cu117"
+    assert pkgs["my-tool"].version == "1.2.0"
+    assert pkgs["my-tool"].url == "https://example.org/my_tool-1.2.0-py3-none-any.whl"
+    assert pkgs["editable-pkg"].version == ""
+    assert pkgs["autodocktools-py3"].url is not None
+    assert len([p for p in snap.packages if p.manager == "pip"]) == 5
+
+
+def test_no_builds_export_records_no_builds(tmp_path: Path) -> None:
+    text = "name: x\nchannels:\n- defaults\ndependencies:\n- python=3.8.16\n- numpy=1.23.5\n"
+    snap = read_snapshot(_write(tmp_path, text))
+    assert snap.builds_known is False
+    assert _by_name(snap.packages)["python"].version == "3.8.16"  # exact, not 3.8.16.*
+
+
+def test_channel_prefixed_lines_record_channels(tmp_path: Path) -> None:
+    text = (
+        "dependencies:\n"
+        "  - pytorch::pytorch=1.13.1=py3.8_cuda11.7_cudnn8.5.0_0\n"
+        "  - https://conda.anaconda.org/conda-forge::numpy=1.23.5=py38h7042d01_0\n"
+    )
+    snap = read_snapshot(_write(tmp_path, text))
+    assert snap.kind == "export"
+    assert snap.channels_known is True
+    assert {p.name: p.channel for p in snap.packages} == {
+        "pytorch": "pytorch",
+        "numpy": "conda-forge",
+    }
+
+
+def test_micromamba_export_with_subdir_and_md5(tmp_path: Path) -> None:
+    text = (
+        "name: base\nchannels:\n- conda-forge\ndependencies:\n"
+        "- conda-forge/linux-64::python=3.11.0=he550d4f_1_cpython"
+        "[md5=4ee7e6b6e2d3ba0c8d3b9b1e0c5d3c3a]\n"
+        "- conda-forge/noarch::tzdata==2023c=h71feb2d_0\n"
+    )
+    snap = read_snapshot(_write(tmp_path, text))
+    assert snap.kind == "micromamba-export"
+    python, tzdata = snap.packages
+    assert (python.channel, python.subdir, python.build) == (
+        "conda-forge",
+        "linux-64",
+        "he550d4f_1_cpython",
+    )
+    assert python.md5 == "4ee7e6b6e2d3ba0c8d3b9b1e0c5d3c3a"
+    assert (tzdata.version, tzdata.build, tzdata.subdir) == ("2023c", "h71feb2d_0", "noarch")
+
+
+def test_from_history_specs_keep_their_constraints(tmp_path: Path) -> None:
+    text = (
+        "name: spec\nchannels: [pytorch, conda-forge]\ndependencies:\n"
+        "  - python=3.9\n  - pytorch\n  - numpy>=1.2,<2\n  - scipy 1.10.*\n"
+        "  - pip:\n    - einops\n    - 'numpy>=1.23,<2'\n"
+    )
+    snap = read_snapshot(_write(tmp_path, text))
+    conda = {p.name: p.version for p in snap.packages if p.manager == "conda"}
+    assert conda == {"python": "3.9.*", "pytorch": "", "numpy": ">=1.2,<2", "scipy": "1.10.*"}
+    pip = {p.name: p.version for p in snap.packages if p.manager == "pip"}
+    assert pip == {"einops": "", "numpy": "<2,>=1.23"}
+    assert snap.builds_known is False
+
+
+def test_recipe_is_read_as_what_it_asks_for(tmp_path: Path) -> None:
+    text = (
+        'envlock: 1\nname: m3net\npython: "3.8"\nstack:\n  pytorch: "1.13"\n  cuda: "11.7"\n'
+        "dependencies: [numpy <1.24]\npins: [scipy=1.10.1=py38h10c12cc_0]\n"
+        "pip:\n  - timm==0.4.12\n"
+    )
+    snap = read_snapshot(_write(tmp_path, text))
+    assert snap.kind == "recipe"
+    versions = {p.name: p.version for p in snap.packages}
+    assert versions == {
+        "python": "3.8.*",
+        "pytorch": "1.13.*",
+        "numpy": "<1.24",
+        "scipy": "1.10.1",
+        "timm": "0.4.12",
+    }
+
+
+def test_kind_comes_from_content_not_file_name(tmp_path: Path) -> None:
+    path = _write(tmp_path, "numpy==1.23.5\ntorch==1.13.1+cu117\n", name="environment.yml")
+    assert detect_kind(path) == "pip"
+    snap = read_snapshot(path)
+    assert [p.manager for p in snap.packages] == ["pip", "pip"]
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: x\ndependencies:\n  - numpy=1.0\n  - [broken\n")
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path)
+    assert caught.value.where == f"{path}:5"
+    assert caught.value.exit_code == 2
+
+
+def test_unreadable_dependency_names_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "name: x\ndependencies:\n  - numpy=1.0\n  - numpy=1.0=a=b\n")
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path)
+    assert caught.value.where == f"{path}:4"
+    assert caught.value.message == (
+        "cannot read 'numpy=1.0=a=b': expected name=version=build; a conda line reads "
+        "`name=version=build` (or `name=version`)"
+    )
+
+
+def test_bad_pip_line_names_its_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, "dependencies:\n  - pip:\n    - ok==1.0\n    - 'bad name ==='\n")
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path)
+    assert caught.value.where == f"{path}:4"
+
+
+def test_missing_file_is_bad_input(tmp_path: Path) -> None:
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(tmp_path / "nope.yml")
+    assert caught.value.where == str(tmp_path / "nope.yml")
