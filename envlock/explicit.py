@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from envlock.channels import redact
 from envlock.errors import BadInputError, where
-from envlock.filenames import package_from_url
+from envlock.filenames import package_from_url, scrub_url
 from envlock.models import Package
 
 EXPLICIT_MARKER = "@EXPLICIT"
@@ -87,7 +86,7 @@ def toposort(packages: Sequence[Package]) -> list[Package]:
 
 
 def _line(pkg: Package) -> str:
-    url = redact(pkg.url or "")
+    url = scrub_url(pkg.url or "")
     if pkg.md5:
         return f"{url}#{pkg.md5}"
     if pkg.sha256:

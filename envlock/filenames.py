@@ -10,8 +10,9 @@ holding its hash: `#<32 hex>` is an md5 (conda list --explicit --md5, conda-lock
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-from envlock.channels import channel_name, split_package_url
+from envlock.channels import channel_name, redact, split_package_url
 from envlock.errors import BadInputError
 from envlock.models import Package
 from envlock.platforms import SUBDIRS
@@ -19,6 +20,23 @@ from envlock.platforms import SUBDIRS
 ARCHIVE_SUFFIXES: tuple[str, ...] = (".conda", ".tar.bz2")
 _MD5 = re.compile(r"[0-9a-fA-F]{32}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
+
+
+_TOKEN = re.compile(r"/t/([^/]+)")
+
+
+def scrub_url(url: str) -> str:
+    """`url` without credentials, for writing into a lock.
+
+    Passwords and `/t/<token>` parts are removed (envlock.channels.redact), except when
+    every credential in the URL is an environment-variable placeholder (`${TOKEN}`, as
+    conda-lock writes them with `used_env_vars`): those name a secret, they are not one.
+    """
+    userinfo = urlsplit(url).netloc.rpartition("@")[0] if "://" in url else ""
+    creds = [c for c in (*userinfo.split(":"), *_TOKEN.findall(url)) if c]
+    if creds and all(c.startswith("$") for c in creds):
+        return url
+    return redact(url)
 
 
 def parse_package_filename(fn: str, *, where: str | None = None) -> tuple[str, str, str]:

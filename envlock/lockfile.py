@@ -27,9 +27,8 @@ from pathlib import Path
 import yaml
 
 from envlock import atomic
-from envlock.channels import redact
 from envlock.errors import BadInputError, where
-from envlock.filenames import package_from_url
+from envlock.filenames import package_from_url, scrub_url
 from envlock.lockyaml import line_of, safe_loader, scalar
 from envlock.models import Manager, Package
 
@@ -347,7 +346,7 @@ def _body(lock: Lock) -> str:
     out += [f"    {scalar(k)}: {scalar(v)}" for k, v in lock.content_hash.items()] or ["    {}"]
     out.append("  channels:" if lock.channels else "  channels: []")
     for ch in lock.channels:
-        out.append(f"  - url: {scalar(redact(ch.url))}")
+        out.append(f"  - url: {scalar(scrub_url(ch.url))}")
         out.append("    used_env_vars:" if ch.used_env_vars else "    used_env_vars: []")
         out += [f"    - {scalar(v)}" for v in ch.used_env_vars]
     out.append("  platforms:" if lock.platforms else "  platforms: []")
@@ -364,7 +363,7 @@ def _body(lock: Lock) -> str:
         deps = depends_to_mapping(pkg.depends)
         out.append("  dependencies:" if deps else "  dependencies: {}")
         out += [f"    {scalar(k)}: {scalar(v)}" for k, v in deps.items()]
-        out.append(f"  url: {scalar(redact(pkg.url or ''))}")
+        out.append(f"  url: {scalar(scrub_url(pkg.url or ''))}")
         out.append("  hash:")
         if pkg.md5:
             out.append(f"    md5: {scalar(pkg.md5)}")

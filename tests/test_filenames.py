@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.filenames import package_from_url, parse_package_filename, split_hash_fragment
+from envlock.filenames import (
+    package_from_url,
+    parse_package_filename,
+    scrub_url,
+    split_hash_fragment,
+)
 
 MD5 = "d7c89558ba9fa0495403155b64376d81"
 SHA = "fe51de6107f9edc7aa4f786a70f4a883943bc9d39b3bb7307c04c41410990726"
@@ -93,3 +98,19 @@ def test_package_from_url_refuses_bad_fragment() -> None:
         "e.lock:7: https://h/c/linux-64/zlib-1.2.13-0.conda#xyz: "
         "#xyz is neither an md5 (32 hex digits) nor a sha256 (64)"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://alice:pw@h.example/t/tk-1/c/linux-64/x-1-0.conda", "https://h.example/c/linux-64/x-1-0.conda"),
+        ("https://h.example/t/tk-1/c", "https://h.example/c"),
+        ("https://h.example/t/${TOKEN}/c", "https://h.example/t/${TOKEN}/c"),
+        ("https://${U}:${P}@h.example/c", "https://${U}:${P}@h.example/c"),
+        ("https://${U}:hunter2@h.example/c", "https://h.example/c"),
+        ("conda-forge", "conda-forge"),
+        ("file:///srv/mirror/pytorch", "file:///srv/mirror/pytorch"),
+    ],
+)  # fmt: skip
+def test_scrub_url_keeps_placeholders_drops_secrets(url: str, expected: str) -> None:
+    assert scrub_url(url) == expected

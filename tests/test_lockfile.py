@@ -499,3 +499,24 @@ def test_scalars_read_back_as_written(value: str) -> None:
     assert yaml.safe_load(doc)["k"] == value  # conda-lock's reader (PyYAML, YAML 1.1)
     assert yaml.load(doc, Loader=safe_loader())["k"] == value
     assert YAML(typ="safe", pure=True).load(doc)["k"] == value  # ruamel, YAML 1.2
+
+
+def test_env_var_placeholders_survive_and_conda_lock_sees_them(tmp_path: Path) -> None:
+    channel = LockChannel(
+        url="https://h.example/t/${MIRROR_TOKEN}/c", used_env_vars=("MIRROR_TOKEN",)
+    )
+    base = sample_lock("https://mirror.example")
+    lock = Lock(
+        platforms=base.platforms,
+        channels=(channel,),
+        content_hash=base.content_hash,
+        sources=base.sources,
+        packages=base.packages,
+    )
+    path = tmp_path / "conda-lock.yml"
+    write_lock(path, lock)
+    assert read_lock(path) == lock
+    theirs = parse_with_conda_lock(path)
+    assert [(c.url, c.used_env_vars) for c in theirs.metadata.channels] == [
+        ("https://h.example/t/${MIRROR_TOKEN}/c", ("MIRROR_TOKEN",))
+    ]
