@@ -316,3 +316,24 @@ def test_http_mirror_serves_repodata_and_solves(http_mirror: str, tmp_path: Path
     found = solve(http_mirror, ["python 3.8.*", "pytorch 1.13.* *cpu*", "cpuonly"], "linux-64",
                   cache=tmp_path / "cache")  # fmt: skip
     assert found["pytorch"].url.startswith(f"{http_mirror}/pytorch/linux-64/")
+
+
+def test_a_foreign_folder_is_not_overwritten(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(BadInputError) as caught:
+        build_mirror(tmp_path)
+    assert str(caught.value) == (
+        f"{tmp_path.resolve()} is not empty and holds no envlock mirror "
+        "(.envlock-mirror.json is missing); build the demo mirror into a new or empty folder"
+    )
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_channels_left_out_of_a_new_catalog_are_removed(tmp_path: Path) -> None:
+    nvidia = [r for r in demo_catalog() if r.channel == "nvidia" and r.name == "cuda-nvtx"]
+    pytorch = [r for r in demo_catalog() if r.channel == "pytorch" and r.subdir == "noarch"]
+    build_mirror(tmp_path, [*nvidia, *pytorch])
+    assert (tmp_path / "nvidia" / "linux-64" / "repodata.json").is_file()
+    rebuilt = build_mirror(tmp_path, pytorch)
+    assert rebuilt.channels == ("pytorch",)
+    assert not (tmp_path / "nvidia").exists()

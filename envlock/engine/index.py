@@ -10,7 +10,6 @@ would exclude everything: `index_channel` sets it back to the record's own `time
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -43,11 +42,13 @@ def index_channel(channel_dir: Path, subdirs: Iterable[str]) -> dict[str, int]:
     """
     from rattler.index import index_fs
 
+    from envlock.engine.runtime import run
+
     wanted = sorted(set(subdirs) | {"noarch"})
     for subdir in wanted:
         (channel_dir / subdir).mkdir(parents=True, exist_ok=True)
     try:
-        asyncio.run(index_fs(channel_dir, write_zst=False, write_shards=False, force=True))
+        run(index_fs(channel_dir, write_zst=False, write_shards=False, force=True))
     except Exception as error:  # rattler raises its own exception types, none exported
         raise WorldFailedError(
             f"rattler's indexer failed on channel folder {channel_dir}: {error}. "

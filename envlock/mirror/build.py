@@ -72,9 +72,15 @@ def build_mirror(dest: Path, records: Iterable[CatalogRecord] | None = None) -> 
         if all((dest / ch / sub / "repodata.json").is_file() for ch in counts for sub in SUBDIRS):
             return Mirror(root=dest, channels=channels, catalog_sha256=digest, counts=counts,
                           rebuilt=False)  # fmt: skip
+    _refuse_foreign_folder(dest, stamp)
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        (dest / STAMP).unlink(missing_ok=True)
+        # mark the folder as ours before touching it, so an interrupted build is redone
+        write_text(dest / STAMP, json.dumps({"envlock_mirror": 1, "state": "building"}) + "\n")
+        old_channels = stamp.get("channels", []) if stamp else []
+        for channel in old_channels:
+            if isinstance(channel, str) and channel not in channels:
+                shutil.rmtree(dest / _safe_channel(channel), ignore_errors=True)
         counts = {}
         for channel in channels:
             counts[channel] = _build_channel(
@@ -93,6 +99,23 @@ def build_mirror(dest: Path, records: Iterable[CatalogRecord] | None = None) -> 
         + "\n",
     )  # fmt: skip
     return Mirror(root=dest, channels=channels, catalog_sha256=digest, counts=counts, rebuilt=True)
+
+
+def _refuse_foreign_folder(dest: Path, stamp: dict[str, Any] | None) -> None:
+    """Only build into a new or empty folder, or one that holds an envlock mirror."""
+    if dest.exists() and not dest.is_dir():
+        raise BadInputError(f"{dest} is a file; give envlock mirror a folder")
+    if stamp is None and dest.is_dir() and any(dest.iterdir()):
+        raise BadInputError(
+            f"{dest} is not empty and holds no envlock mirror ({STAMP} is missing); "
+            "build the demo mirror into a new or empty folder"
+        )
+
+
+def _safe_channel(name: str) -> str:
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise BadInputError(f"mirror catalog: bad channel name {name!r}")
+    return name
 
 
 def _build_channel(channel_dir: Path, records: list[CatalogRecord]) -> dict[str, int]:
@@ -145,10 +168,7 @@ def _check_records(records: tuple[CatalogRecord, ...]) -> None:
             raise BadInputError(
                 f"mirror catalog: {record.filename}: format must be .tar.bz2 or .conda"
             )
-        if not record.channel or "/" in record.channel or record.channel.startswith("."):
-            raise BadInputError(
-                f"mirror catalog: {record.filename}: bad channel name {record.channel!r}"
-            )
+        _safe_channel(record.channel)
 
 
 def _channel_order(records: tuple[CatalogRecord, ...]) -> tuple[str, ...]:

@@ -156,6 +156,26 @@ def _py_abi(py: str) -> str:
     return f"python_abi {py}.* *_cp{py.replace('.', '')}"
 
 
+# published hashes beyond linux-64/python 3.8
+_KNOWN_HASHES: dict[tuple[str, ...], str] = {
+    ("numpy", "1.23.5", "linux-64", "3.9"): "h3d75532",
+    ("numpy", "1.23.5", "linux-64", "3.10"): "h53a5b5f",
+}
+
+
+def _hash(real: str, *key: str) -> str:
+    """The real build hash for linux-64/python 3.8, a stable made-up one elsewhere.
+
+    conda-build hashes the variant into the build string, so it differs per platform and
+    python; the stand-in keeps that property without claiming to be the published hash.
+    """
+    if key[-2:] == ("linux-64", "3.8"):
+        return real
+    if key in _KNOWN_HASHES:
+        return _KNOWN_HASHES[key]
+    return "h" + hashlib.sha256("/".join(key).encode()).hexdigest()[:7]
+
+
 def _cp(py: str) -> str:
     return py.replace(".", "")
 
@@ -702,8 +722,8 @@ def _conda_forge() -> Iterator[CatalogRecord]:
                        license="BSD-3-Clause")  # fmt: skip
             for name, version, ts, hash_, number, deps, cxx in _COMPILED:
                 all_deps = (*deps, *_native(subdir, cxx), _py_pin(py), _py_abi(py))
-                yield _rec(ch, subdir, name, version, f"py{cp}{hash_}_{number}", ts,
-                           sorted(all_deps))  # fmt: skip
+                build = f"py{cp}{_hash(hash_, name, version, subdir, py)}_{number}"
+                yield _rec(ch, subdir, name, version, build, ts, sorted(all_deps))
     for name, version, build, ts, deps in _NOARCH:
         yield _rec(ch, "noarch", name, version, build, ts, deps, noarch="python")
 
