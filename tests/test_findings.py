@@ -1,0 +1,177 @@
+"""Every finding code, with build strings as the real channels write them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from envlock.diff import diff
+from envlock.findings import Finding, side_findings
+from envlock.models import Package
+from envlock.snapshot import read_snapshot
+from envlock.snapshot.model import Snapshot
+
+
+def snap(*packages: Package) -> Snapshot:
+    return Snapshot(
+        source="mem",
+        kind="export",
+        platform=None,
+        name=None,
+        channels=(),
+        packages=packages,
+        builds_known=True,
+        channels_known=False,
+    )
+
+
+def conda(name: str, version: str, build: str | None = None) -> Package:
+    return Package(name=name, version=version, build=build)
+
+
+def pip(name: str, version: str) -> Package:
+    return Package(name=name, version=version, manager="pip")
+
+
+def codes(findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
+    return [f.code for f in findings]
+
+
+PYTORCH_CUDA = conda("pytorch", "1.13.1", "py3.8_cuda11.7_cudnn8.5.0_0")
+PYTORCH_CPU = conda("pytorch", "1.13.1", "py3.8_cpu_0")
+
+
+def test_cpu_build_across_sides() -> None:
+    (finding,) = diff(snap(PYTORCH_CUDA), snap(PYTORCH_CPU)).findings
+    assert (finding.severity, finding.code, finding.packages) == (
+        "error",
+        "cpu-build",
+        ("pytorch",),
+    )
+
+
+def test_cpu_build_against_its_own_intent() -> None:
+    found = side_findings(
+        [
+            conda("pytorch", "2.0.1", "py3.8_cpu_0"),
+            conda("pytorch-cuda", "11.6", "h867d48c_1"),
+            conda("pytorch-mutex", "1.0", "cpu"),
+        ]
+    )
+    assert codes(found) == ["cpu-build"]
+    assert found[0].message == (
+        "pytorch 2.0.1 (py3.8_cpu_0) is a CPU build although pytorch-cuda 11.6 asks for CUDA: "
+        "the GPU will not be used; reinstall pytorch with a CUDA build"
+    )
+
+
+def test_osx_build_is_neither_cpu_nor_cuda() -> None:
+    osx = conda("pytorch", "2.1.0", "py3.10_0")
+    assert diff(snap(PYTORCH_CUDA), snap(osx)).findings == ()
+
+
+def test_cuda_build_across_sides() -> None:
+    a = snap(conda("torchvision", "0.14.1", "py38_cpu"))
+    b = snap(conda("torchvision", "0.14.1", "py38_cu117"))
+    (finding,) = diff(a, b).findings
+    assert (finding.severity, finding.code) == ("warning", "cuda-build")
+
+
+def test_cuda_runtime_mismatch_conda() -> None:
+    found = side_findings([PYTORCH_CUDA, conda("pytorch-cuda", "11.6", "h867d48c_1")])
+    assert [(f.severity, f.code) for f in found] == [("error", "cuda-runtime-mismatch")]
+    assert found[0].message == (
+        "pytorch 1.13.1 (py3.8_cuda11.7_cudnn8.5.0_0) is built for CUDA 11.7 but pytorch-cuda "
+        "is 11.6: install pytorch-cuda 11.7 or a pytorch build for CUDA 11.6"
+    )
+
+
+def test_cuda_runtime_mismatch_pip_wheel_is_a_warning() -> None:
+    found = side_findings(
+        [pip("torch", "1.12.0+cu113"), conda("cudatoolkit", "11.1.1", "h6406543_8")]
+    )
+    assert [(f.severity, f.code) for f in found] == [("warning", "cuda-runtime-mismatch")]
+
+
+def test_conda_forge_cuda_builds_run_on_later_minor_runtimes() -> None:
+    torch = conda("pytorch", "1.13.1", "cuda112py39hb0b7ed5_200")
+    assert side_findings([torch, conda("cudatoolkit", "11.8.0", "h37601d7_11")]) == []
+
+
+def test_runtime_packages_that_disagree_without_a_torch_build() -> None:
+    found = side_findings(
+        [
+            conda("pytorch", "1.13.1"),
+            conda("pytorch-cuda", "11.6"),
+            conda("cudatoolkit", "10.2.89"),
+        ]
+    )
+    assert sorted(codes(found)) == ["cuda-runtime-mismatch", "mixed-cuda"]
+
+
+def test_ext_abi_mismatch_for_another_torch() -> None:
+    found = side_findings([pip("torch", "1.12.1+cu117"), pip("torch-scatter", "2.1.1+pt113cu117")])
+    assert codes(found) == ["ext-abi-mismatch"]
+    assert "built for torch 1.13, but torch is 1.12.1+cu117" in found[0].message
+
+
+def test_ext_abi_mismatch_for_another_cuda() -> None:
+    found = side_findings([PYTORCH_CUDA, conda("pyg", "2.2.0", "py38_torch_1.13.0_cu116")])
+    assert codes(found) == ["ext-abi-mismatch"]
+    assert "CUDA 11.6, but torch is built for CUDA 11.7" in found[0].message
+
+
+def test_pyg_for_torch_1_13_0_serves_every_1_13_release() -> None:
+    assert side_findings([PYTORCH_CUDA, conda("pyg", "2.2.0", "py38_torch_1.13.0_cu117")]) == []
+
+
+def test_python_minor() -> None:
+    a = snap(conda("python", "3.8.16", "he550d4f_1_cpython"))
+    b = snap(conda("python", "3.10.9", "he550d4f_0_cpython"))
+    (finding,) = diff(a, b).findings
+    assert (finding.severity, finding.code) == ("warning", "python-minor")
+    assert finding.message.startswith("python 3.8 in A, 3.10 in B")
+
+
+def test_mixed_cuda() -> None:
+    found = side_findings(
+        [
+            conda("cudatoolkit", "11.7.0", "hd8887f6_11"),
+            pip("nvidia-cublas-cu12", "12.1.3.1"),
+            pip("cupy-cuda12x", "13.0.0"),
+        ]
+    )
+    assert codes(found) == ["mixed-cuda"]
+    assert found[0].packages == ("cudatoolkit", "cupy-cuda12x", "nvidia-cublas-cu12")
+
+
+def test_newer_everywhere_is_an_info_hint() -> None:
+    a = snap(conda("numpy", "1.23.5"), conda("scipy", "1.10.0"), conda("zlib", "1.2.13"))
+    b = snap(conda("numpy", "1.24.2"), conda("scipy", "1.10.1"), conda("zlib", "1.2.13.1"))
+    (finding,) = diff(a, b).findings
+    assert (finding.severity, finding.code) == ("info", "newer-everywhere")
+    downgrade = snap(conda("numpy", "1.24.2"), conda("scipy", "1.9.3"), conda("zlib", "1.3"))
+    assert diff(a, downgrade).findings == ()
+
+
+def test_side_labels_merge_when_both_sides_agree() -> None:
+    env = snap(PYTORCH_CUDA, conda("pytorch-cuda", "11.6"))
+    (finding,) = diff(env, env).findings
+    assert finding.message.startswith("A and B: ")
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("guanjq__targetdiff__environment.yaml", {"cpu-build", "mixed-cuda"}),
+        ("jasonkyuyim__se3_diffusion__se3.yml", {"cuda-runtime-mismatch", "mixed-cuda"}),
+        ("THUDM__GraphMAE__env.yml", {"cuda-runtime-mismatch"}),
+        ("charliebtan__UniSim__env_cu117.yaml", {"mixed-cuda"}),
+        ("wanLo__GNNRank__environment_cuda11.yml", set()),
+    ],
+)
+def test_corpus_findings(corpus: Path, name: str, expected: set[str]) -> None:
+    env = read_snapshot(corpus / "env-exports" / name)
+    assert set(codes(side_findings(env.packages))) == expected
