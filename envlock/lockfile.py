@@ -3,8 +3,9 @@
 The reader is forgiving, because published locks vary: key order (`version` first or
 last), channels written as plain strings, entries without `optional`, `category` or
 `build` (the build then comes from the URL's file name), pip entries, `source` keys, one
-package listed once per category. The writer emits exactly what conda-lock 4 itself
-writes and reads back: `conda_lock.lockfile.parse_conda_lock_file` accepts it.
+package listed once per category, virtual `__` packages (dropped). The writer emits
+the keys and entry order conda-lock 4 writes, deterministically, and
+`conda_lock.lockfile.parse_conda_lock_file` reads it (the tests prove it).
 
 What a lock keeps of a Package: name, version, build, manager, url (channel and subdir
 are read back from it), md5, sha256 and depends. conda-lock stores depends as a mapping
@@ -261,7 +262,9 @@ def _entry(entry: object, ypath: tuple[str | int, ...]) -> tuple[str, Package]:
     def text(key: str) -> str:
         value = entry.get(key)
         if not isinstance(value, str) or not value:
-            raise _ShapeError(f"package entry: {key}: expected a non-empty string", ypath)
+            who = entry.get("name")
+            label = f"package {who}" if isinstance(who, str) and who else "package entry"
+            raise _ShapeError(f"{label}: {key}: expected a non-empty string", ypath)
         return value
 
     name, version, plat, url = text("name"), text("version"), text("platform"), text("url")

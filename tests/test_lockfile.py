@@ -362,7 +362,7 @@ def test_reads_old_style_lock(tmp_path: Path) -> None:
         (
             "version: 1\nmetadata: {platforms: [linux-64]}\npackage:\n- name: zlib\n  version: 1\n"
             "  manager: conda\n  platform: linux-64\n  hash: {md5: x}\n",
-            "{p}:4: package entry: url: expected a non-empty string",
+            "{p}:4: package zlib: url: expected a non-empty string",
         ),
         (
             "version: 1\nmetadata: {}\npackage:\n"
