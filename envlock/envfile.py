@@ -14,6 +14,7 @@ import contextlib
 import logging
 import re
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping
 from importlib import resources
 from pathlib import Path
@@ -151,8 +152,11 @@ def _mapping_url() -> str:
 
 def _parse_with_conda_lock(path: Path, content: str) -> dict[str, tuple[str, ...]]:
     """Per selector platform, the conda specs conda-lock reads from the file."""
-    from conda_lock.models.lock_spec import VersionedDependency
-    from conda_lock.src_parser.environment_yaml import parse_environment_file
+    with warnings.catch_warnings():
+        # conda-lock's vendored conda warns about its own deprecations on import
+        warnings.simplefilter("ignore")
+        from conda_lock.models.lock_spec import VersionedDependency
+        from conda_lock.src_parser.environment_yaml import parse_environment_file
 
     with tempfile.TemporaryDirectory(prefix="envlock-envfile-") as tmp:
         copy = Path(tmp) / path.name

@@ -135,7 +135,9 @@ def load_recipe(path: Path) -> Recipe:
         raise BadInputError(f"cannot read {path}: {error}") from None
     data = _parse_yaml(content, path)
     if not isinstance(data, Mapping):
-        shown = "an empty file" if data is None else f"a {type(data).__name__}"
+        shown = (
+            "an empty file" if data is None else ("a list" if isinstance(data, list) else "text")
+        )
         raise BadInputError(
             f"expected a recipe (keys name, platforms, python, stack, ...) or an "
             f"environment.yml (keys name, channels, dependencies), got {shown}",

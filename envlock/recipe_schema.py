@@ -259,7 +259,8 @@ def matchspec(field: Field) -> str:
         raise field.fail(f"expected a conda package spec such as numpy <1.24, got {field.shown()}")
     spec = value.strip()
     match = _SPEC.match(spec)
-    if not match:
+    rest = re.sub(r"\s*([,|<>=!~])\s*", r"\1", match.group("rest")).split() if match else []
+    if not match or len(rest) > 2:
         raise field.fail(
             f"{field.shown()} is not a conda package spec: write name, then optionally a "
             "version and a build, e.g. numpy <1.24 or numpy=1.23.5=py38h14f4228_0"
@@ -286,8 +287,11 @@ def pip_line(field: Field) -> str:
 
     try:
         Requirement(line)
-    except InvalidRequirement as error:
-        raise field.fail(f"{field.shown()} is not a pip requirement: {error}") from None
+    except InvalidRequirement:
+        raise field.fail(
+            f"{field.shown()} is not a pip requirement: write a name with an optional "
+            "version, e.g. timm==0.4.12, or a URL such as git+https://..."
+        ) from None
     return line
 
 

@@ -1,0 +1,132 @@
+"""`envlock check`: the expansion per platform, without solving; exit 2 before solving."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import REPO, invoke
+
+M3NET = str(REPO / "recipes" / "m3net.yml")
+
+
+def test_check_m3net_shows_the_cuda_stack_for_linux_and_cpu_for_osx() -> None:
+    ran = invoke(["check", M3NET])
+    assert ran.exit_code == 0, ran.stderr
+    out = ran.stdout
+    for expected in (
+        "linux-64",
+        "pytorch 1.13.* *cuda11.7*",
+        "pytorch-cuda 11.7.*",
+        "pyg * *torch_1.13.0_cu117*",
+        "pytorch > nvidia > pyg > conda-forge",
+        "__cuda 11.7",
+        "osx-64 has no CUDA builds: CPU variant",
+        "win-64",
+    ):
+        assert expected in out, expected
+
+
+def test_check_json_document() -> None:
+    ran = invoke(["check", M3NET, "--json"])
+    assert ran.exit_code == 0, ran.stderr
+    document = ran.json()
+    assert document["envlock_check"] == 1
+    assert document["recipe"] == M3NET
+    assert document["name"] == "m3net"
+    assert list(document["platforms"]) == ["linux-64", "osx-64", "win-64"]
+    linux = document["platforms"]["linux-64"]
+    assert "pytorch 1.13.* *cuda11.7*" in linux["specs"]
+    assert "pytorch-cuda 11.7.*" in linux["specs"]
+    assert any("cu117" in s for s in linux["specs"] if s.startswith("pyg "))
+    assert linux["channels"] == ["pytorch", "nvidia", "pyg", "conda-forge"]
+    assert {"name": "__cuda", "version": "11.7", "build": "0"} in linux["virtual_packages"]
+    assert linux["intent"] == {
+        "cuda": "11.7",
+        "runtime": "pytorch-cuda",
+        "guarded": ["pytorch", "pytorch-mutex", "torchvision", "pyg"],
+    }
+    osx = document["platforms"]["osx-64"]
+    assert osx["notes"] == ["osx-64 has no CUDA builds: CPU variant"]
+    assert osx["intent"]["cuda"] is None
+    assert not [v for v in osx["virtual_packages"] if v["name"] == "__cuda"]
+    assert "pytorch 1.13.*" in osx["specs"]
+
+
+def test_check_platform_option_picks_platforms() -> None:
+    ran = invoke(["check", M3NET, "-p", "osx-arm64", "--platform", "linux-64", "--json"])
+    assert ran.exit_code == 0, ran.stderr
+    assert list(ran.json()["platforms"]) == ["osx-arm64", "linux-64"]
+
+
+def test_check_unknown_platform_is_bad_input() -> None:
+    ran = invoke(["check", M3NET, "-p", "linux64"])
+    assert ran.exit_code == 2
+    assert "unknown platform 'linux64'" in ran.stderr
+
+
+def test_check_impossible_stack_exits_2_naming_the_cuda_versions_that_exist(
+    tmp_path: Path,
+) -> None:
+    recipe = tmp_path / "old.yml"
+    recipe.write_text(
+        'name: old\npython: "3.8"\nstack:\n  pytorch: "1.7"\n  cuda: "11.7"\n', encoding="utf-8"
+    )
+    ran = invoke(["check", str(recipe)])
+    assert ran.exit_code == 2
+    assert (
+        f"{recipe}:5: stack.cuda: PyTorch 1.7 has conda builds for CUDA 9.2, 10.1, 10.2, 11.0 "
+        "— not 11.7"
+    ) in " ".join(ran.stderr.split())
+    ran = invoke(["check", str(recipe), "--json"])
+    assert ran.exit_code == 2
+    assert ran.json() == {
+        "envlock_error": 1,
+        "code": 2,
+        "message": "stack.cuda: PyTorch 1.7 has conda builds for CUDA 9.2, 10.1, 10.2, 11.0 "
+        "— not 11.7",
+        "where": f"{recipe}:5",
+    }
+
+
+def test_check_invalid_recipe_exits_2_with_file_and_line(tmp_path: Path) -> None:
+    recipe = tmp_path / "typo.yml"
+    recipe.write_text('name: t\npython: "3.8"\nplatfroms: [linux-64]\n', encoding="utf-8")
+    ran = invoke(["check", str(recipe), "--json"])
+    assert ran.exit_code == 2
+    assert ran.json()["where"] == f"{recipe}:3"
+    assert ran.json()["message"] == 'unknown key "platfroms": did you mean "platforms"?'
+
+
+def test_check_missing_recipe_is_bad_input(tmp_path: Path) -> None:
+    ran = invoke(["check", str(tmp_path / "absent.yml")])
+    assert ran.exit_code == 2
+
+
+def test_check_reads_an_environment_yml(tmp_path: Path) -> None:
+    path = tmp_path / "environment.yml"
+    path.write_text(
+        "name: e\nchannels: [pytorch, conda-forge]\n"
+        "dependencies:\n  - python=3.9\n  - pytorch=1.12\n  - cudatoolkit=11.3  # [linux]\n",
+        encoding="utf-8",
+    )
+    ran = invoke(["check", str(path), "-p", "linux-64", "-p", "osx-64", "--json"])
+    assert ran.exit_code == 0, ran.stderr
+    document = ran.json()
+    assert document["kind"] == "environment"
+    assert document["platforms"]["linux-64"]["specs"] == [
+        "python 3.9.*",
+        "pytorch 1.12.*",
+        "cudatoolkit 11.3.*",
+    ]
+    assert document["platforms"]["linux-64"]["intent"]["cuda"] == "11.3"
+    assert document["platforms"]["osx-64"]["specs"] == ["python 3.9.*", "pytorch 1.12.*"]
+
+
+def test_check_json_keeps_human_output_off_stdout() -> None:
+    ran = invoke(["check", str(REPO / "recipes" / "cpu-demo.yml"), "--json"])
+    assert ran.exit_code == 0
+    assert ran.stdout.lstrip().startswith("{")
+    assert "cpu-demo" in ran.stderr
+    linux = ran.json()["platforms"]["linux-64"]
+    assert "cpuonly" in linux["specs"]
+    assert "pytorch-mutex * cpu" in linux["specs"]
