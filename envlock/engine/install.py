@@ -23,7 +23,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envlock import atomic
 from envlock.channels import split_package_url
 from envlock.errors import BadInputError, EnvlockError, WorldFailedError
 from envlock.fetch import Verified
@@ -83,7 +82,8 @@ async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
     from rattler import PackageCache, ValidationMode, install
     from rattler.platform import Subdir
 
-    records = [await _record(verified) for verified in archives]
+    # Reading index.json from each archive is independent work: let rattler overlap it.
+    records = list(await asyncio.gather(*(_record(verified) for verified in archives)))
     cache = PackageCache.new_layered([pkgs_dir], validation_mode=ValidationMode.full())
     await install(
         records,
@@ -155,7 +155,9 @@ def _restore_urls(prefix: Path, archives: Sequence[Verified]) -> None:
         record["channel"] = split_package_url(url)[0]
         record["md5"] = verified.md5
         record["sha256"] = verified.sha256
-        atomic.write_text(meta, json.dumps(record, indent=2) + "\n")
+        # A plain write: the whole staging folder is renamed into place only after this
+        # (or removed), so per-file atomic writes (an fsync each) would buy nothing.
+        meta.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
 def _drop_cachedir_tag(prefix: Path) -> None:
