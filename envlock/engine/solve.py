@@ -328,10 +328,18 @@ async def _map_error(
     if isinstance(error, (FetchRepoDataError, GatewayError, IoError, OSError)):
         return WorldFailedError(
             f"could not fetch the channels' repodata for {specset.platform}: "
-            f"{redact(text)}. Check the channel alias (--channel-alias / "
+            f"{redact_text(text)}. Check the channel alias (--channel-alias / "
             "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
         )
     return error
+
+
+_URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s'\"`]+", re.IGNORECASE)
+
+
+def redact_text(text: str) -> str:
+    """`text` with every URL in it redacted (user:password@ and /t/<token> removed)."""
+    return _URL.sub(lambda m: redact(m.group(0)), text)
 
 
 def _request_names_in(text: str, specset: SpecSet) -> list[str]:
