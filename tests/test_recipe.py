@@ -9,6 +9,7 @@ import pytest
 
 from envlock.errors import BadInputError
 from envlock.recipe import Recipe, Stack, load_recipe
+from envlock.stacks import expand
 from tests.conftest import REPO
 
 BASE = 'name: demo\npython: "3.8"\n'
@@ -484,3 +485,17 @@ def test_every_corpus_environment_file_reads(corpus: Path) -> None:
         recipe = load_recipe(path)
         assert recipe.kind == "environment", path
         assert recipe.dependencies_for("linux-64"), path
+        for platform in ("linux-64", "osx-64", "win-64"):
+            spec_set = expand(recipe, platform)
+            assert spec_set.channels, path
+            if platform == "osx-64":
+                assert spec_set.intent.cuda is None
+
+
+@pytest.mark.corpus
+def test_corpus_environment_file_with_selectors_picks_cuda_per_platform(corpus: Path) -> None:
+    recipe = load_recipe(corpus / "env-exports" / "FSadrieh__BERTchen__environment.yml")
+    assert expand(recipe, "linux-64").intent.cuda == "11.8"
+    assert expand(recipe, "win-64").intent.cuda == "11.8"
+    assert expand(recipe, "osx-arm64").intent.cuda is None
+    assert not any("pytorch-cuda" in s for s in recipe.dependencies_for("osx-arm64"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,13 @@ def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
         )
     title = f"[bold]{loaded.name}[/bold] ({recipe}, {loaded.kind})"
     if loaded.exclude_newer:
-        title += f", packages published up to {loaded.exclude_newer.isoformat()}"
+        cutoff = loaded.exclude_newer
+        shown = (
+            f"{cutoff.date().isoformat()} 00:00 UTC"
+            if cutoff.time() == dt.time(0)
+            else cutoff.isoformat()
+        )
+        title += f", nothing published after {shown}"
     out.print(title)
     for spec_set in expansions:
         out.print(render(spec_set))
