@@ -1,0 +1,133 @@
+"""The corpus tier: every published export, lock and explicit file parses and diffs.
+
+For each export, a copy with known edits (one build, one version, one removal, one
+addition, one conda→pip move) must report exactly those changes and nothing else.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from envlock.diff import diff
+from envlock.snapshot import read_snapshot
+from envlock.snapshot.locked import lock_platforms
+from envlock.snapshot.versions import is_exact
+from tests.conftest import CORPUS, invoke
+
+pytestmark = pytest.mark.corpus
+
+_DEP = re.compile(r"^(\s*)- ([A-Za-z0-9_.\-]+)=([^=\s]+)(?:=(\S+))?\s*$")
+ADDED = "envlock-added-package"
+
+
+def _files(folder: str) -> list[str]:
+    path = CORPUS / folder
+    return sorted(p.name for p in path.iterdir()) if path.is_dir() else []
+
+
+@pytest.mark.parametrize("name", _files("env-exports"))
+def test_export_parses_and_is_identical_to_itself(corpus: Path, name: str) -> None:
+    snap = read_snapshot(corpus / "env-exports" / name)
+    assert snap.kind == "export"
+    assert snap.packages
+    assert diff(snap, snap).identical
+
+
+@pytest.mark.parametrize("name", _files("lockfiles"))
+def test_lock_parses_and_every_platform_is_identical_to_itself(corpus: Path, name: str) -> None:
+    path = corpus / "lockfiles" / name
+    for platform in lock_platforms(path):
+        snap = read_snapshot(path, platform=platform)
+        assert snap.kind == "lock"
+        assert snap.platform == platform
+        assert diff(snap, snap).identical
+
+
+@pytest.mark.parametrize("name", _files("explicit"))
+def test_explicit_parses_and_is_identical_to_itself(corpus: Path, name: str) -> None:
+    snap = read_snapshot(corpus / "explicit" / name)
+    assert snap.kind == "explicit"
+    assert snap.packages
+    assert diff(snap, snap).identical
+
+
+def test_lock_and_its_explicit_render_are_identical(corpus: Path) -> None:
+    lock = corpus / "lockfiles" / "Ethanator__hubmap-organ-segmentation__conda-lock.yml"
+    explicit = corpus / "explicit" / "Ethanator__hubmap-organ-segmentation__conda-osx-64.lock"
+    ran = invoke(["diff", str(lock), str(explicit), "--json"])  # platform taken from B
+    assert ran.exit_code == 0, ran.stdout
+    assert ran.json()["platform"] == "osx-64"
+
+
+def _mutate(text: str) -> tuple[str, set[tuple[str, str]]]:
+    """Apply the five edits to an export's text; return it and the changes expected."""
+    snap_names = re.findall(r"^\s*- ([A-Za-z0-9_.\-]+)", text, re.MULTILINE)
+    seen_twice = {n.lower() for n in snap_names if snap_names.count(n) > 1}
+    lines = text.splitlines()
+    candidates = []
+    for index, line in enumerate(lines):
+        match = _DEP.match(line)
+        if match and is_exact(match.group(3)) and match.group(2).lower() not in seen_twice:
+            candidates.append((index, match))
+    has_builds = any(m.group(4) for _, m in candidates)
+    if has_builds:
+        candidates = [(i, m) for i, m in candidates if m.group(4)]
+    pip_names = {
+        re.sub(r"[-_.]+", "-", n).lower()
+        for n in re.findall(r"^\s*- ([A-Za-z0-9_.\-]+)==", text, re.MULTILINE)
+    }
+    movable = [
+        (i, m)
+        for i, m in candidates
+        if re.sub(r"[-_.]+", "-", m.group(2)).lower() not in pip_names
+        and not m.group(2).startswith(("py", "torch", "_"))
+    ]
+    move_index, move = movable[len(movable) // 2]
+    others = [(i, m) for i, m in candidates if i != move_index]
+    (b_i, b_m), (v_i, v_m), (r_i, r_m) = others[0], others[1], others[2]
+    indent = b_m.group(1)
+    expected = {(v_m.group(2), "version"), (r_m.group(2), "removed"), (ADDED, "added")}
+    expected.add((move.group(2), "manager"))
+    if has_builds:
+        lines[b_i] = f"{indent}- {b_m.group(2)}={b_m.group(3)}={b_m.group(4)}_x"
+        expected.add((b_m.group(2), "build"))
+    tail = f"={v_m.group(4)}" if v_m.group(4) else ""
+    lines[v_i] = f"{indent}- {v_m.group(2)}={v_m.group(3)}.99{tail}"
+    pip_line = f"{move.group(2)}=={move.group(3)}"
+    lines[r_i] = lines[move_index] = "\0"
+    pip_at = next((i for i, line in enumerate(lines) if line.strip() == "- pip:"), None)
+    if pip_at is None:
+        dep_at = next(i for i, line in enumerate(lines) if line.startswith("dependencies:"))
+        lines[dep_at + 1 : dep_at + 1] = [f"{indent}- pip:", f"{indent}    - {pip_line}"]
+    else:
+        pip_indent = re.match(r"^\s*", lines[pip_at + 1]).group(0)  # type: ignore[union-attr]  # a pip: line is followed by its list
+        lines.insert(pip_at + 1, f"{pip_indent}- {pip_line}")
+    dep_at = next(i for i, line in enumerate(lines) if line.startswith("dependencies:"))
+    lines.insert(dep_at + 1, f"{indent}- {ADDED}=1.0" + ("=h0_0" if has_builds else ""))
+    return "\n".join(line for line in lines if line != "\0") + "\n", expected
+
+
+def _exports_with_pins() -> list[str]:
+    """Exports whose conda lines all pin a version (the spec files are left out)."""
+    out = []
+    for name in _files("env-exports"):
+        snap = read_snapshot(CORPUS / "env-exports" / name)
+        conda = [p for p in snap.packages if p.manager == "conda"]
+        if conda and all(is_exact(p.version) for p in conda):
+            out.append(name)
+    return out
+
+
+@pytest.mark.parametrize("name", _exports_with_pins())
+def test_mutated_export_reports_exactly_the_edits(corpus: Path, tmp_path: Path, name: str) -> None:
+    original = corpus / "env-exports" / name
+    snap = read_snapshot(original)
+    mutated_text, expected = _mutate(original.read_text(encoding="utf-8"))
+    mutated = tmp_path / "mutated.yml"
+    mutated.write_text(mutated_text, encoding="utf-8")
+    drift = diff(snap, read_snapshot(mutated))
+    assert {(c.name, c.change) for c in drift.changes} == expected
+    assert len(expected) == (5 if snap.builds_known else 4)
