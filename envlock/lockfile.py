@@ -49,8 +49,9 @@ class LockChannel:
 class Lock:
     """A conda-lock.yml: per-platform package sets plus the metadata conda-lock keeps.
 
-    Packages of each platform are kept sorted by (manager, name), so that two locks with
-    the same content compare equal however they were built.
+    Packages of each platform are kept sorted by (manager, name), and every platform has
+    an entry in `packages`, so that two locks with the same content compare equal however
+    they were built.
     """
 
     platforms: tuple[str, ...]
@@ -62,9 +63,9 @@ class Lock:
 
     def __post_init__(self) -> None:
         # Canonical form, computed once at construction (the object is never mutated later).
+        merged = {**dict.fromkeys(self.platforms, ()), **self.packages}
         packages = {
-            plat: tuple(sorted(pkgs, key=_package_order))
-            for plat, pkgs in sorted(self.packages.items())
+            plat: tuple(sorted(pkgs, key=_package_order)) for plat, pkgs in sorted(merged.items())
         }
         object.__setattr__(self, "packages", packages)
         object.__setattr__(self, "content_hash", dict(sorted(self.content_hash.items())))
@@ -73,8 +74,6 @@ class Lock:
         """The packages (conda and pip) locked for `platform`; BadInputError if it has none."""
         if platform in self.packages:
             return self.packages[platform]
-        if platform in self.platforms:
-            return ()
         have = sorted(set(self.platforms) | set(self.packages))
         raise BadInputError(
             f"the lock has no platform {platform}; it has {', '.join(have) or 'none'}: "
@@ -345,8 +344,9 @@ def _header(lock: Lock) -> str:
 
 
 def _body(lock: Lock) -> str:
-    out = [f"version: {LOCK_VERSION}", "metadata:", "  content_hash:"]
-    out += [f"    {scalar(k)}: {scalar(v)}" for k, v in lock.content_hash.items()] or ["    {}"]
+    out = [f"version: {LOCK_VERSION}", "metadata:"]
+    out.append("  content_hash:" if lock.content_hash else "  content_hash: {}")
+    out += [f"    {scalar(k)}: {scalar(v)}" for k, v in lock.content_hash.items()]
     out.append("  channels:" if lock.channels else "  channels: []")
     for ch in lock.channels:
         out.append(f"  - url: {scalar(scrub_url(ch.url))}")

@@ -520,3 +520,14 @@ def test_env_var_placeholders_survive_and_conda_lock_sees_them(tmp_path: Path) -
     assert [(c.url, c.used_env_vars) for c in theirs.metadata.channels] == [
         ("https://h.example/t/${MIRROR_TOKEN}/c", ("MIRROR_TOKEN",))
     ]
+
+
+def test_empty_lock_round_trips_and_conda_lock_reads_it(tmp_path: Path) -> None:
+    empty = Lock(platforms=("linux-64",), channels=(), content_hash={}, sources=(), packages={})
+    path = tmp_path / "conda-lock.yml"
+    write_lock(path, empty)
+    assert "  content_hash: {}\n  channels: []\n" in path.read_text()
+    assert read_lock(path) == empty
+    assert empty.packages == {"linux-64": ()}
+    assert read_lock(path).for_platform("linux-64") == ()
+    assert parse_with_conda_lock(path).package == []
