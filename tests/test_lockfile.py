@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import warnings
 from collections import Counter
@@ -41,7 +42,7 @@ def conda(
     alias: str = "https://conda.anaconda.org",
 ) -> Package:
     """A conda Package as the solver stage hands it over (fields a lock keeps)."""
-    digest = f"{abs(hash((name, version, build, subdir))):032x}"[-32:]
+    digest = hashlib.md5(f"{name}-{version}-{build}-{subdir}".encode()).hexdigest()
     return Package(
         name=name,
         version=version,
