@@ -346,3 +346,34 @@ def test_channels_left_out_of_a_new_catalog_are_removed(tmp_path: Path) -> None:
     rebuilt = build_mirror(tmp_path, pytorch)
     assert rebuilt.channels == ("pytorch",)
     assert not (tmp_path / "nvidia").exists()
+
+
+@pytest.mark.parametrize(
+    ("platform", "cuda", "specs", "expected"),
+    [
+        ("linux-64", "11.6", ["python 3.8.*", "pytorch 1.12.* *cuda11.6*", "cudatoolkit 11.6.*",
+                              "torchvision", "torchaudio"],
+         {"pytorch": "py3.8_cuda11.6_cudnn8.3.2_0", "cudatoolkit": "hecad31d_11",
+          "torchvision": "py38_cu116", "torchaudio": "py38_cu116"}),
+        ("win-64", "11.6", ["python 3.8.*", "pytorch 1.12.* *cuda11.6*", "cudatoolkit 11.6.*"],
+         {"pytorch": "py3.8_cuda11.6_cudnn8_0"}),
+        ("linux-64", "11.8", ["python 3.9.*", "pytorch 1.13.* *cuda11.6*", "pytorch-cuda 11.6.*",
+                              "pyg * *cu116"],
+         {"pytorch": "py3.9_cuda11.6_cudnn8.3.2_0", "pyg": "py39_torch_1.13.0_cu116"}),
+        ("linux-64", "12.0", ["python 3.10.*", "pytorch 2.0.* *cuda11.8*", "pytorch-cuda 11.8.*",
+                              "pyg * *cu118", "torchvision", "torchaudio"],
+         {"pytorch": "py3.10_cuda11.8_cudnn8.7.0_0", "pyg": "py310_torch_2.0.0_cu118",
+          "torchvision": "py310_cu118", "torchtriton": "py310"}),
+        ("win-64", "11.8", ["python 3.10.*", "pytorch 2.0.* *cuda11.8*", "pytorch-cuda 11.8.*"],
+         {"pytorch": "py3.10_cuda11.8_cudnn8_0", "pytorch-cuda": "h24eeafa_5"}),
+    ],
+)  # fmt: skip
+def test_the_other_stack_rows_solve(
+    demo_mirror: Mirror,
+    platform: str,
+    cuda: str,
+    specs: list[str],
+    expected: dict[str, str],
+) -> None:
+    found = solve(demo_mirror.root, specs, platform, cuda=cuda)
+    assert {name: str(found[name].build) for name in expected} == expected
