@@ -265,15 +265,29 @@ async def _offers(
         if not records:
             continue
         versions = sorted({str(r.version) for r in records}, key=Version, reverse=True)
+        # Describe the versions nearest the request (`pytorch 1.5.*` → 1.5.x), else newest.
+        wanted = _requested_prefix(specset, name)
+        near = [v for v in versions if wanted and (v == wanted or v.startswith(wanted + "."))]
         variants = tuple(
             (v, desc)
-            for v in versions[:_SHOWN_VARIANTS]
+            for v in (near or versions)[:_SHOWN_VARIANTS]
             if (desc := _describe_builds([r for r in records if str(r.version) == v]))
         )
         out.append(
             Offer(name=name, platform=specset.platform, versions=tuple(versions), variants=variants)
         )
     return out
+
+
+def _requested_prefix(specset: SpecSet, name: str) -> str | None:
+    """`1.5` for a request `pytorch 1.5.* ...` / `pytorch=1.5` / `pytorch==1.5.1`, else None."""
+    for spec in specset.specs:
+        parts = re.split(r"[\s=]+", spec.strip().rsplit("::", 1)[-1], maxsplit=2)
+        if len(parts) >= 2 and parts[0] == name:
+            match = re.match(r"[<>=!~]*\s*(\d+(?:\.\d+)*)", parts[1])
+            if match:
+                return match.group(1)
+    return None
 
 
 def _describe_builds(records: Sequence[RepoDataRecord]) -> str:
