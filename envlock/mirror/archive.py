@@ -24,7 +24,7 @@ from typing import Any
 import zstandard
 
 from envlock.atomic import write_bytes
-from envlock.mirror.catalog import CatalogRecord
+from envlock.mirror.record import CatalogRecord
 
 # Bump when the archive layout changes: it is part of the mirror's stamp hash.
 LAYOUT_VERSION = "1"
