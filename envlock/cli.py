@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from envlock import __version__
-from envlock.errors import EnvlockError, WorldFailedError
+from envlock.errors import BadInputError, EnvlockError, WorldFailedError
 
 # name -> (module, one-line help shown by `envlock --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -88,27 +88,31 @@ def _json_requested(args: list[str]) -> bool:
 
 def run(args: list[str] | None = None) -> int:
     """Run the CLI and return its exit code; every EnvlockError is mapped here, once."""
-    from envlock.ui import render_error
-
     argv = list(sys.argv[1:] if args is None else args)
     json_mode = _json_requested(argv)
     try:
         result: Any = cli.main(args=argv, prog_name="envlock", standalone_mode=False)
     except EnvlockError as error:
-        render_error(error, json_mode=json_mode)
+        _report(error, json_mode)
         return error.exit_code
-    except click.exceptions.Abort:
-        render_error(WorldFailedError("interrupted; nothing was replaced"), json_mode=json_mode)
-        return 4
-    except KeyboardInterrupt:
-        render_error(WorldFailedError("interrupted; nothing was replaced"), json_mode=json_mode)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        _report(WorldFailedError("interrupted; nothing was replaced"), json_mode)
         return 4
     except click.ClickException as error:
-        error.show()
+        if json_mode:  # scripts get the same error document as for any bad input
+            _report(BadInputError(error.format_message()), json_mode)
+        else:
+            error.show()
         return error.exit_code
     except click.exceptions.Exit as done:
         return done.exit_code
     return result if isinstance(result, int) else 0
+
+
+def _report(error: EnvlockError, json_mode: bool) -> None:
+    from envlock.ui import render_error  # rich loads only when there is an error to show
+
+    render_error(error, json_mode=json_mode)
 
 
 def main() -> None:

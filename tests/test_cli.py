@@ -42,3 +42,12 @@ def test_help_does_not_import_the_engines() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "HEAVY:"
+
+
+def test_a_usage_error_under_json_is_an_error_document() -> None:
+    ran = invoke(["diff", "--json"])
+    assert ran.exit_code == 2
+    document = ran.json()
+    assert document["envlock_error"] == 1
+    assert document["code"] == 2
+    assert "Missing argument" in document["message"]
