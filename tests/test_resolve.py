@@ -6,6 +6,7 @@ import dataclasses
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -120,15 +121,45 @@ def test_check_fresh_noop_then_stale_names_the_input(demo_mirror: Mirror, tmp_pa
     assert "unchanged" in again.stdout
     assert (out / "m3net" / "conda-lock.yml").stat().st_mtime_ns == before
 
-    recipe.write_text(recipe.read_text().replace("numpy <1.24", "numpy <1.23"))
+    recipe.write_text(recipe.read_text().replace("networkx,", "networkx <3,"))
     stale = invoke(["resolve", *args, "--check"])
     assert stale.exit_code == 3
-    assert "linux-64: specs: + numpy <1.23, - numpy <1.24" in stale.stdout
+    assert "linux-64: specs: + networkx <3, - networkx" in stale.stdout
     moved = invoke(["resolve", *args, "--check", "--exclude-newer", "2023-05-01", "--json"])
     assert moved.exit_code == 3
     reasons = moved.json()["recipes"][0]["stale"]
     assert any("exclude_newer: 2023-03-01T00:00:00+00:00 → 2023-05-01T00:00:00+00:00" in r
                for r in reasons)  # fmt: skip
+
+    resolved = resolve(demo_mirror.channel_alias, *args)  # a stale lock is simply re-solved
+    assert resolved.exit_code == 0, resolved.stderr
+    assert _packages(out / "m3net", "linux-64")["networkx"]["version"] == "2.8.8"
+    assert invoke(["resolve", *args, "--check"]).exit_code == 0
+
+
+def test_check_imports_neither_rattler_nor_conda_lock(m3net_lock: Path) -> None:
+    code = (
+        "import sys\n"
+        "from envlock.cli import run\n"
+        f"code = run(['resolve', {str(M3NET)!r}, '-o', {str(m3net_lock.parent)!r}, '--check'])\n"
+        "heavy = sorted(m for m in ('rattler', 'conda_lock') if m in sys.modules)\n"
+        "print(code, heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stdout.strip().splitlines()[-1] == "0 []", done.stderr
+
+
+def test_one_platform_is_replaced_and_the_others_kept(demo_mirror: Mirror, tmp_path: Path) -> None:
+    args = [str(M3NET), "-o", str(tmp_path)]
+    assert resolve(demo_mirror.channel_alias, *args).exit_code == 0
+    before = {p: _packages(tmp_path / "m3net", p) for p in PLATFORMS}
+    linux_lock = (tmp_path / "m3net" / "linux-64.lock").read_bytes()
+    ran = resolve(demo_mirror.channel_alias, *args, "-p", "osx-64", "--force", "--json")
+    assert ran.exit_code == 0, ran.stderr
+    assert [p["platform"] for p in ran.json()["recipes"][0]["platforms"]] == ["osx-64"]
+    assert {p: _packages(tmp_path / "m3net", p) for p in PLATFORMS} == before
+    assert (tmp_path / "m3net" / "linux-64.lock").read_bytes() == linux_lock
+    assert invoke(["resolve", *args, "--check"]).exit_code == 0
 
 
 def test_check_ignores_the_channel_alias(
