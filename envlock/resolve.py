@@ -383,7 +383,11 @@ def apply(plan_: Plan, options: Options) -> RecipeResult:
         for platform in plan_.kept:
             packages.setdefault(platform, old.packages.get(platform, ()))
     files = _render(plan_, packages, old_inputs=_kept_inputs(plan_))
+    head = read_lock_head(plan_.lock_path)
     atomic.write_many(files)
+    for dropped in set(head.platforms if head else ()) - set(packages):
+        # the recipe no longer targets it: its explicit file would be a stale lock
+        (plan_.lock_dir / f"{dropped}.lock").unlink(missing_ok=True)
     moved = _moves(old.packages if old else {}, packages, plan_.platforms) if options.update else ()
     return _result(
         plan_,

@@ -20,6 +20,12 @@ M3NET = REPO / "recipes" / "m3net.yml"
 PLATFORMS = ("linux-64", "osx-64", "win-64")
 
 
+@pytest.fixture(autouse=True)
+def _private_repodata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep rattler's repodata cache out of the user's ~/.cache."""
+    monkeypatch.setenv("ENVLOCK_CACHE_DIR", str(tmp_path / ".envlock-cache"))
+
+
 def resolve(mirror_alias: str, *args: str) -> Ran:
     return invoke(["resolve", *args, "--channel-alias", mirror_alias])
 
@@ -160,6 +166,18 @@ def test_one_platform_is_replaced_and_the_others_kept(demo_mirror: Mirror, tmp_p
     assert {p: _packages(tmp_path / "m3net", p) for p in PLATFORMS} == before
     assert (tmp_path / "m3net" / "linux-64.lock").read_bytes() == linux_lock
     assert invoke(["resolve", *args, "--check"]).exit_code == 0
+
+    fewer = tmp_path / "m3net.yml"  # same name, one platform fewer
+    fewer.write_text(M3NET.read_text().replace("osx-64, win-64", "osx-64"))
+    stale = invoke(["resolve", str(fewer), "-o", str(tmp_path), "--check"])
+    assert stale.exit_code == 3
+    assert "platforms: the lock has linux-64, osx-64, win-64, the recipe asks for" in stale.stdout
+    assert resolve(demo_mirror.channel_alias, str(fewer), "-o", str(tmp_path)).exit_code == 0
+    assert sorted(p.name for p in (tmp_path / "m3net").iterdir()) == [
+        "conda-lock.yml",
+        "linux-64.lock",
+        "osx-64.lock",
+    ]
 
 
 def test_check_ignores_the_channel_alias(

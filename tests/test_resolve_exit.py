@@ -8,6 +8,7 @@ tests count the exit codes of many fresh processes: one crash fails them.
 from __future__ import annotations
 
 import collections
+import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -33,9 +34,11 @@ print(len(solved["linux-64"].packages))
 """
 
 
-def _count(commands: list[list[str]]) -> collections.Counter[int]:
+def _count(commands: list[list[str]], cache: Path) -> collections.Counter[int]:
+    env = {**os.environ, "ENVLOCK_CACHE_DIR": str(cache)}
+
     def one(cmd: list[str]) -> int:
-        return subprocess.run(cmd, capture_output=True, check=False, cwd=REPO).returncode
+        return subprocess.run(cmd, capture_output=True, check=False, cwd=REPO, env=env).returncode
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         return collections.Counter(pool.map(one, commands))
@@ -48,7 +51,7 @@ def test_cli_resolve_exits_0_in_every_fresh_process(demo_mirror: Mirror, tmp_pat
          "-o", str(tmp_path / str(i)), "--channel-alias", demo_mirror.channel_alias]
         for i in range(CLI_RUNS)
     ]  # fmt: skip
-    assert _count(commands) == {0: CLI_RUNS}
+    assert _count(commands, tmp_path / "cache") == {0: CLI_RUNS}
 
 
 @pytest.mark.slow
@@ -59,4 +62,4 @@ def test_library_solve_exits_0_in_every_fresh_process(demo_mirror: Mirror, tmp_p
          str(tmp_path / str(i))]
         for i in range(LIBRARY_RUNS)
     ]  # fmt: skip
-    assert _count(commands) == {0: LIBRARY_RUNS}
+    assert _count(commands, tmp_path / "cache") == {0: LIBRARY_RUNS}
