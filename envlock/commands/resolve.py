@@ -28,6 +28,7 @@ Channels are looked up under the channel alias (default
 https://conda.anaconda.org); point it at a mirror with --channel-alias or
 ENVLOCK_CHANNEL_ALIAS (file:// or http(s)://). Credentials in it never reach
 a lock. An unchanged recipe with a fresh lock is a no-op (use --force).
+Repodata is cached in ENVLOCK_CACHE_DIR (default ~/.cache/envlock).
 
 \b
 Examples:
@@ -100,7 +101,8 @@ def parse_when(text: str) -> dt.datetime:
     "update",
     multiple=True,
     metavar="PKG",
-    help="Re-solve moving only PKG (repeatable); every other package stays as locked.",
+    help="Re-solve moving PKG (repeatable); every other package keeps its locked "
+    "build unless PKG's new version needs it to move. Prints what moved.",
 )
 @click.option("--check", is_flag=True, help="Only compare: exit 0 fresh, 3 stale (says why).")
 @click.option("--force", is_flag=True, help="Re-solve even when the lock is fresh.")
