@@ -133,7 +133,14 @@ def bench_concurrency(recipe: Path, alias: str, work: Path, runs: int) -> tuple[
     t3 = median_time(lambda: solve(three.specsets), runs)
     cpu3 = (time.process_time() - cpu) / runs
     print(f"   3 platforms: {cpu3:.2f} s CPU in {t3:.2f} s wall ({cpu3 / t3:.2f} cores busy)")
+    print(f"   peak RSS of this process so far: {_peak_mb():.0f} MB")
     return t1, t3
+
+
+def _peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_check(recipe: Path, alias: str, work: Path, runs: int) -> float:
@@ -203,7 +210,10 @@ s = SpecSet(platform="linux-64", specs=specs, channels=("conda-forge",))
 t = time.perf_counter()
 solved = solve_platforms([s], channel_alias=sys.argv[1], cache_dir=Path(sys.argv[2]))
 took = time.perf_counter() - t
-print(took, len(solved["linux-64"].packages), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+# VmHWM is this process's own peak (ru_maxrss can carry the parent's across fork+exec)
+hwm = [l for l in open("/proc/self/status") if l.startswith("VmHWM:")]
+peak_kb = int(hwm[0].split()[1]) if hwm else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(took, len(solved["linux-64"].packages), peak_kb)
 """
 
 
