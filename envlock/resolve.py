@@ -7,21 +7,15 @@ that needs it (concurrently, through envlock.engine.solve), runs the CUDA guard 
 then writes `DIR/<name>/conda-lock.yml` and every `DIR/<name>/<platform>.lock` together
 (envlock.atomic.write_many): a failure at any step leaves the old lock byte-identical.
 
-The input hash covers, per platform: the matchspecs, the channel *names* in priority
-order, the channel priority, the virtual packages, exclude_newer and the pip lines —
-never the channel alias or mirror URL. The hashed request itself is kept in the lock's
-`metadata.custom_metadata` (one JSON string per platform, a field conda-lock's own
-parser accepts), so `--check` can say which input changed.
+The input hash and the lock metadata `--check` reads live in envlock.inputs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
 import json
 import os
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +23,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name
 from envlock.errors import AnswerIsNoError, BadInputError
+from envlock.inputs import (
+    INPUTS_PREFIX,
+    canonical,
+    describe_changes,
+    input_hash,
+    read_lock_head,
+    request_inputs,
+)
 from envlock.models import Package, SpecSet
 from envlock.platforms import check_platform
 
@@ -36,8 +38,6 @@ if TYPE_CHECKING:
     from envlock.recipe import Recipe
 
 LOCK_FILE = "conda-lock.yml"
-INPUTS_PREFIX = "envlock-inputs-"  # custom_metadata key per platform
-_INPUTS_VERSION = 1
 Status = Literal["written", "unchanged", "fresh", "stale"]
 HIGHLIGHTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("python", ("python",)),
@@ -151,128 +151,6 @@ class RecipeResult:
                 for p in self.platforms
             ],
         }
-
-
-# ---------------------------------------------------------------- the input hash
-
-
-def request_inputs(specset: SpecSet) -> dict[str, Any]:
-    """The hashed request of one platform, as plain data (no alias, no mirror URL)."""
-    when = specset.exclude_newer
-    if when is not None and when.tzinfo is not None:
-        when = when.astimezone(dt.timezone.utc)
-    return {
-        "envlock_inputs": _INPUTS_VERSION,
-        "platform": specset.platform,
-        "specs": sorted(specset.specs),
-        "channels": [channel_name(c) for c in specset.channels],
-        "channel_priority": specset.channel_priority,
-        "virtual_packages": sorted(str(v) for v in specset.virtual_packages),
-        "exclude_newer": when.isoformat() if when else None,
-        "pip": list(specset.pip),
-    }
-
-
-def _canonical(inputs: Mapping[str, Any]) -> str:
-    return json.dumps(inputs, sort_keys=True, separators=(",", ":"))
-
-
-def input_hash(specset: SpecSet) -> str:
-    """sha256 of the canonical request of one platform (see `request_inputs`)."""
-    return hashlib.sha256(_canonical(request_inputs(specset)).encode()).hexdigest()
-
-
-def describe_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Which inputs differ between two requests, in words (`specs: + numpy <1.24`)."""
-    out: list[str] = []
-    for key in (
-        "specs",
-        "channels",
-        "channel_priority",
-        "virtual_packages",
-        "exclude_newer",
-        "pip",
-    ):
-        before, after = old.get(key), new.get(key)
-        if before == after:
-            continue
-        if key in ("specs", "virtual_packages", "pip") and isinstance(before, list):
-            gone = [x for x in before if x not in (after or [])]
-            came = [x for x in (after or []) if x not in before]
-            parts = [f"+ {x}" for x in came] + [f"- {x}" for x in gone]
-            out.append(f"{key}: {', '.join(parts) or 'order changed'}")
-        else:
-            out.append(f"{key}: {_show(before)} → {_show(after)}")
-    return out
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, list):
-        return "[" + ", ".join(str(v) for v in value) + "]"
-    return "none" if value is None else str(value)
-
-
-# ---------------------------------------------------------------- plan
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class LockHead:
-    """The metadata of an existing conda-lock.yml (no packages)."""
-
-    platforms: tuple[str, ...]
-    content_hash: Mapping[str, str]
-    inputs: Mapping[str, Mapping[str, Any]]
-
-
-def read_lock_head(path: Path) -> LockHead | None:
-    """The metadata of the lock at `path`, None when there is none; reads no packages.
-
-    Only the text before the top-level `package:` key is parsed (envlock and conda-lock
-    write metadata first), with a fallback to the whole file for other layouts.
-    """
-    import yaml
-
-    from envlock.lockfile import safe_loader
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInputError(f"cannot read the lock file: {error}", where=str(path)) from None
-    head = re.split(r"(?m)^package:", text, maxsplit=1)[0]
-    try:
-        data = yaml.load(head, Loader=safe_loader())  # noqa: S506 - a safe loader subclass
-        if not isinstance(data, dict) or "metadata" not in data:
-            data = yaml.load(text, Loader=safe_loader())  # noqa: S506 - as above
-    except yaml.YAMLError as error:
-        raise BadInputError(
-            f"not valid YAML ({error}); delete it or resolve with --force", where=str(path)
-        ) from None
-    meta = data.get("metadata") if isinstance(data, dict) else None
-    if not isinstance(meta, dict):
-        raise BadInputError(
-            "not a conda-lock lockfile (no metadata): delete it or resolve with --force",
-            where=str(path),
-        )
-    hashes = meta.get("content_hash") or {}
-    custom = meta.get("custom_metadata") or {}
-    inputs: dict[str, Mapping[str, Any]] = {}
-    if isinstance(custom, dict):
-        for key, value in custom.items():
-            if str(key).startswith(INPUTS_PREFIX):
-                try:
-                    inputs[str(key).removeprefix(INPUTS_PREFIX)] = json.loads(str(value))
-                except ValueError:
-                    continue
-    platforms = meta.get("platforms") or []
-    return LockHead(
-        platforms=tuple(str(p) for p in platforms) if isinstance(platforms, list) else (),
-        content_hash={str(k): str(v) for k, v in hashes.items()}
-        if isinstance(hashes, dict)
-        else {},
-        inputs=inputs,
-    )
 
 
 def plan(recipe_path: Path, options: Options) -> Plan:
@@ -443,7 +321,7 @@ def _render(
     )
     inputs = {**old_inputs, **plan_.inputs}
     text = _with_custom_metadata(
-        render_lock(lock), {f"{INPUTS_PREFIX}{p}": _canonical(v) for p, v in inputs.items()}
+        render_lock(lock), {f"{INPUTS_PREFIX}{p}": canonical(v) for p, v in inputs.items()}
     )
     files: dict[Path, str] = {plan_.lock_path: text}
     for platform in plan_.platforms:
