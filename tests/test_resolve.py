@@ -399,3 +399,42 @@ def test_a_failing_fetch_exits_4_without_leaking_a_token(http_mirror: str, tmp_p
     assert "/t/<token>" not in message  # redacted, not replaced by a marker
     assert "tok-123" not in message
     assert not (tmp_path / "m3net").exists()
+
+
+@pytest.mark.http
+def test_transient_http_errors_are_retried(demo_mirror: Mirror, tmp_path: Path) -> None:
+    """Every repodata URL first answers 503: the resolve still succeeds, same lock."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    failed: set[str] = set()
+    lock = threading.Lock()
+
+    class Flaky(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            with lock:
+                first = self.path.endswith(".json") and self.path not in failed
+                failed.add(self.path)
+            if first:
+                self.send_error(503, "try again")
+                return
+            super().do_GET()
+
+    handler = functools.partial(Flaky, directory=str(demo_mirror.root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        ran = resolve(base, str(M3NET), "-o", str(tmp_path), "-p", "osx-64")
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert ran.exit_code == 0, ran.stderr
+    assert any(p.endswith("repodata.json") for p in failed)
+    assert _packages(tmp_path / "m3net", "osx-64")["pytorch"]["build"] == "py3.8_0"

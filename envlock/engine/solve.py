@@ -79,14 +79,30 @@ def offers(
     """What the SpecSet's channels offer for `names` on its platform (names not found: no entry)."""
 
     async def query() -> list[Offer]:
-        from rattler import Gateway
-
-        return await _offers(Gateway(cache_dir=cache_dir), specset, names, channel_alias)
+        return await _offers(new_gateway(cache_dir), specset, names, channel_alias)
 
     return run(query())
 
 
 # ---------------------------------------------------------------- internals
+
+HTTP_RETRIES = 3  # transient HTTP errors (5xx, resets) are retried with back-off
+HTTP_TIMEOUT_SECONDS = 120
+
+
+def new_gateway(cache_dir: Path) -> Gateway:
+    """A Gateway whose client retries transient HTTP failures (rattler's own default does not)."""
+    from rattler import Gateway
+    from rattler.networking import Client
+
+    from envlock import __version__
+
+    client = Client.default_client(
+        max_retries=HTTP_RETRIES,
+        user_agent=f"envlock/{__version__}",
+        timeout=HTTP_TIMEOUT_SECONDS,
+    )
+    return Gateway(cache_dir=cache_dir, client=client)
 
 
 async def _solve_all(
@@ -98,9 +114,7 @@ async def _solve_all(
 ) -> dict[str, Solved]:
     import asyncio
 
-    from rattler import Gateway
-
-    gateway = Gateway(cache_dir=cache_dir)
+    gateway = new_gateway(cache_dir)
     tasks = [
         asyncio.ensure_future(_solve_one(gateway, s, alias, locked.get(s.platform, ()), update))
         for s in specsets
