@@ -59,6 +59,7 @@ class Lock:
     content_hash: Mapping[str, str]
     sources: tuple[str, ...]
     packages: Mapping[str, tuple[Package, ...]]
+    custom_metadata: Mapping[str, str] = field(default_factory=dict)
     path: Path | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +70,7 @@ class Lock:
         }
         object.__setattr__(self, "packages", packages)
         object.__setattr__(self, "content_hash", dict(sorted(self.content_hash.items())))
+        object.__setattr__(self, "custom_metadata", dict(sorted(self.custom_metadata.items())))
 
     def for_platform(self, platform: str) -> tuple[Package, ...]:
         """The packages (conda and pip) locked for `platform`; BadInputError if it has none."""
@@ -185,6 +187,9 @@ def _lock_from_data(data: object, path: Path) -> Lock:
     if not isinstance(content_hash, dict):
         raise _ShapeError("metadata.content_hash: expected platform: hash", ("metadata",))
     sources = tuple(_str_list(meta.get("sources"), ("metadata", "sources")))
+    custom = meta.get("custom_metadata") or {}
+    if not isinstance(custom, dict):
+        raise _ShapeError("metadata.custom_metadata: expected key: text", ("metadata",))
     entries = data["package"] or []
     if not isinstance(entries, list):
         raise _ShapeError("package: expected a list of package entries", ("package",))
@@ -201,6 +206,7 @@ def _lock_from_data(data: object, path: Path) -> Lock:
         content_hash={str(k): str(v) for k, v in content_hash.items()},
         sources=sources,
         packages={plat: tuple(pkgs.values()) for plat, pkgs in by_platform.items()},
+        custom_metadata={str(k): str(v) for k, v in custom.items()},
         path=path,
     )
 
@@ -356,6 +362,9 @@ def _body(lock: Lock) -> str:
     out += [f"  - {scalar(p)}" for p in lock.platforms]
     out.append("  sources:" if lock.sources else "  sources: []")
     out += [f"  - {scalar(s)}" for s in lock.sources]
+    if lock.custom_metadata:  # conda-lock's `dict[str, str]`; envlock keeps its inputs here
+        out.append("  custom_metadata:")
+        out += [f"    {scalar(k)}: {scalar(v)}" for k, v in lock.custom_metadata.items()]
     rows = sorted(
         ((pkg.manager, pkg.name, plat), pkg) for plat, pkgs in lock.packages.items() for pkg in pkgs
     )  # conda-lock's own order; keys are unique within a lock

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -318,28 +317,16 @@ def _render(
         content_hash=hashes,
         sources=(source,),
         packages=packages,
+        custom_metadata={
+            f"{INPUTS_PREFIX}{p}": canonical(v) for p, v in {**old_inputs, **plan_.inputs}.items()
+        },
     )
-    inputs = {**old_inputs, **plan_.inputs}
-    text = _with_custom_metadata(
-        render_lock(lock), {f"{INPUTS_PREFIX}{p}": canonical(v) for p, v in inputs.items()}
-    )
-    files: dict[Path, str] = {plan_.lock_path: text}
+    files: dict[Path, str] = {plan_.lock_path: render_lock(lock)}
     for platform in plan_.platforms:
         files[plan_.lock_dir / f"{platform}.lock"] = render_explicit(
             platform, packages[platform], input_hash=plan_.hashes[platform]
         )
     return files
-
-
-def _with_custom_metadata(text: str, custom: Mapping[str, str]) -> str:
-    """Add `metadata.custom_metadata` (conda-lock's `dict[str, str]`) before `package:`."""
-    lines = ["  custom_metadata:"] + [
-        f"    {json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(custom.items())
-    ]
-    head, sep, tail = text.partition("\npackage:")
-    if not sep:
-        raise BadInputError("internal: the rendered lock has no package section")
-    return head + "\n" + "\n".join(lines) + sep + tail
 
 
 def _moves(

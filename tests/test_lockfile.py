@@ -129,6 +129,7 @@ def sample_lock(alias: str = SECRET_ALIAS) -> Lock:
         content_hash={p: f"{i:064x}" for i, p in enumerate(platforms)},
         sources=("recipes/m3net.yml",),
         packages={p: platform_packages(p, alias) for p in platforms},
+        custom_metadata={"envlock-inputs-linux-64": '{"specs": ["python 3.8.*"], "yes": true}'},
     )
 
 
@@ -243,6 +244,7 @@ def test_conda_lock_parses_what_envlock_writes(tmp_path: Path) -> None:
         "https://mirror.example/conda-forge",
     ]
     assert theirs.metadata.sources == ["recipes/m3net.yml"]
+    assert theirs.metadata.custom_metadata == dict(lock.custom_metadata)
     seen = {
         (d.platform, d.manager, d.name, d.version, d.build, d.hash.md5, d.hash.sha256, d.url)
         for d in theirs.package
