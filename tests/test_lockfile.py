@@ -164,6 +164,7 @@ def test_render_is_byte_deterministic() -> None:
         content_hash=dict(reversed(list(lock.content_hash.items()))),
         sources=lock.sources,
         packages={p: tuple(reversed(pkgs)) for p, pkgs in reversed(list(lock.packages.items()))},
+        custom_metadata=dict(reversed(list(lock.custom_metadata.items()))),
     )
     assert render_lock(shuffled) == render_lock(lock)
     assert shuffled == lock
