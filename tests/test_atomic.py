@@ -26,3 +26,21 @@ def test_write_many_lands_nothing_when_one_file_fails(tmp_path: Path) -> None:
         atomic.write_many({good: "new\n", blocker / "b.lock": "new\n"})
     assert good.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.lock", "not-a-dir"]
+
+
+def test_new_files_follow_the_umask_and_replaced_files_keep_their_mode(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    fresh = tmp_path / "fresh.yml"
+    atomic.write_text(fresh, "x\n")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~mask
+
+    shared = tmp_path / "shared.yml"
+    shared.write_text("old\n")
+    shared.chmod(0o664)
+    atomic.write_many({shared: "new\n"})
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+    assert shared.read_text() == "new\n"
