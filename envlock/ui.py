@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -17,6 +18,18 @@ from rich.console import Console
 
 from envlock.errors import EnvlockError
 
+# Width for output that is not a terminal (CI logs, pipes, files): wide enough that paths,
+# URLs and build strings are not cut mid-word; COLUMNS still wins when set.
+LOG_WIDTH = 160
+
+
+def make_console(*, stderr: bool) -> Console:
+    """A console for stdout or stderr: the terminal's width, or LOG_WIDTH for a pipe or file."""
+    stream = sys.stderr if stderr else sys.stdout
+    is_tty = hasattr(stream, "isatty") and stream.isatty()
+    width = None if is_tty or "COLUMNS" in os.environ else LOG_WIDTH
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=not is_tty)
+
 
 class Output:
     """The streams of one command run."""
@@ -24,8 +37,8 @@ class Output:
     def __init__(self, *, json_mode: bool = False, quiet: bool = False) -> None:
         self.json_mode = json_mode
         self.quiet = quiet
-        self.console = Console(stderr=json_mode, highlight=False, soft_wrap=False)
-        self.err = Console(stderr=True, highlight=False)
+        self.console = make_console(stderr=json_mode)
+        self.err = make_console(stderr=True)
 
     def print(self, *objects: Any, **kwargs: Any) -> None:
         """Human output (a rich renderable or markup string)."""
@@ -66,7 +79,7 @@ def render_error(error: EnvlockError, *, json_mode: bool) -> None:
     if json_mode:
         sys.stdout.write(json.dumps(error_document(error), indent=2) + "\n")
         sys.stdout.flush()
-    console = Console(stderr=True, highlight=False)
+    console = make_console(stderr=True)
     label = {1: "no", 2: "error", 3: "stale", 4: "failed"}.get(error.exit_code, "error")
     console.print(f"[bold red]envlock {label}:[/bold red] ", end="")
     console.print(str(error), markup=False, highlight=False)
