@@ -36,8 +36,8 @@ step "Export it as conda env export would" \
   envlock export "$work/envs/m3net" -o "$work/out/m3net-export.yml"
 head -n 20 "$work/out/m3net-export.yml"
 
-printf '\n\033[1m== The environment matches its lock\033[0m\n'
-envlock diff "$work/locks/m3net/conda-lock.yml" "$work/envs/m3net" --platform linux-64
+step "The environment matches its lock" \
+  envlock diff "$work/locks/m3net/conda-lock.yml" "$work/envs/m3net" --platform linux-64
 
 printf '\n\033[1m== A drifted copy: CPU pytorch, another numpy, PyG built for CUDA 11.6\033[0m\n'
 sed -e 's/^\(  - pytorch=1\.13\.[0-9]*=\)py3\.8_cuda11\.7_cudnn8\.5\.0_0$/\1py3.8_cpu_0/' \
