@@ -3,22 +3,25 @@
 py-rattler checks archive hashes only for http(s) downloads, so envlock fetches every
 archive itself (file:// by copying, http(s) with urllib and a timeout), hashes it while
 it streams, and only a verified file is renamed into the cache. A cached archive is
-hashed again before each use; a stale one is fetched anew.
+verified again before each use (re-hashed, or trusted through its verified-stamp, see
+`cached`); a stale one is fetched anew.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from envlock.errors import BadInputError, WorldFailedError
 from envlock.models import Package
@@ -26,6 +29,13 @@ from envlock.models import Package
 CHUNK = 1 << 20
 TIMEOUT_S = 60.0
 ARCHIVES = "archives"
+# Verified-stamps live in <pkgs>/archives/.envlock-verified/<archive file name>.json.
+STAMPS = ".envlock-verified"
+STAMP_KEY = "_envlock_verified"
+# A stamp is trusted only when the archive's mtime and ctime are at least this much older
+# than the verification (git's "racy clean" rule): on a file system with coarse (1-2 s)
+# timestamps, a same-size write in the same tick as the hashing would leave them unchanged.
+RACY_NS = 2_000_000_000
 
 OnBytes = Callable[[int], None]
 
@@ -40,6 +50,9 @@ class Verified:
     md5: str
     size: int
     fetched: bool  # False when the cached copy was used
+    # The archive's info/index.json (plus the stamp key), read when it was verified; None
+    # when not known (fresh downloads): the installer reads the archive itself then.
+    index_json: Path | None = None
 
 
 def default_pkgs_dir() -> Path:
@@ -106,14 +119,94 @@ def matches(package: Package, sha256: str, md5: str) -> bool:
 
 
 def cached(pkgs_dir: Path, package: Package, on_bytes: OnBytes | None = None) -> Verified | None:
-    """The cached archive of `package` if it exists and still matches the lock, else None."""
+    """The cached archive of `package` if it exists and still matches the lock, else None.
+
+    Hashing a multi-GB cache on every create is most of a warm create's time, so a
+    successful verification leaves a verified-stamp: the hashes, the archive's
+    info/index.json and the archive's (size, mtime_ns, ctime_ns, inode, device) taken
+    before hashing. The stamp stands in for hashing only when all five are unchanged and
+    the lock's hashes equal the stamp's. Why that catches a modified archive:
+    - any write to the file's bytes sets both mtime and ctime to the current time;
+    - restoring the mtime afterwards (`touch -d`, `os.utime`) sets ctime to the current
+      time again, and no system call sets ctime to a chosen value (only changing the
+      system clock would, a deliberate act by root);
+    - replacing the file (rename over it, copy a new one in) changes the inode;
+    - a write within the same timestamp tick as the hashing is caught by RACY_NS: a
+      stamp taken less than RACY_NS after the file's last change is not trusted;
+    - the stat is taken before hashing and compared again after, so a write during the
+      hashing leaves no stamp.
+    Not caught (as with git's index, conda and every stat-based cache): bytes changed
+    under the file system (bit rot) and someone who can write the cache editing the stamp
+    too. Windows reports creation time as st_ctime, so there no stamp is trusted.
+    """
     path = archive_path(pkgs_dir, package)
-    if not path.is_file():
+    try:
+        before = path.stat()
+    except OSError:
         return None
+    stamp_path = pkgs_dir / ARCHIVES / STAMPS / f"{path.name}.json"
+    stamp = _trusted_stamp(stamp_path, before)
+    if stamp is not None and matches(package, stamp["sha256"], stamp["md5"]):
+        return Verified(package=package, path=path, sha256=stamp["sha256"], md5=stamp["md5"],
+                        size=before.st_size, fetched=False, index_json=stamp_path)  # fmt: skip
+    verified_at = time.time_ns()
     sha256, md5, size = hash_file(path, on_bytes)
     if not matches(package, sha256, md5):
         return None
-    return Verified(package=package, path=path, sha256=sha256, md5=md5, size=size, fetched=False)
+    index = _write_stamp(stamp_path, path, before, verified_at, sha256, md5)
+    return Verified(package=package, path=path, sha256=sha256, md5=md5, size=size, fetched=False,
+                    index_json=index)  # fmt: skip
+
+
+def _stat_key(st: os.stat_result) -> list[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _trusted_stamp(stamp_path: Path, now: os.stat_result) -> dict[str, Any] | None:
+    """The stamp's facts when it may stand in for hashing (see `cached`), else None."""
+    if os.name == "nt":
+        return None
+    try:
+        data = json.loads(stamp_path.read_bytes())
+        facts = data[STAMP_KEY]
+        key, verified_at = facts["stat"], int(facts["verified_at_ns"])
+        sha256, md5 = str(facts["sha256"]), str(facts["md5"])
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
+    if key != _stat_key(now):
+        return None
+    if verified_at - max(now.st_mtime_ns, now.st_ctime_ns) < RACY_NS:
+        return None
+    return {"sha256": sha256, "md5": md5}
+
+
+def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
+    stamp_path: Path,
+    path: Path,
+    before: os.stat_result,
+    verified_at: int,
+    sha256: str,
+    md5: str,
+) -> Path | None:
+    """Record a verification (see `cached`); returns the stamp path, None when not written."""
+    from envlock.atomic import write_bytes
+    from envlock.mirror.archive import read_index_json
+
+    try:
+        if _stat_key(path.stat()) != _stat_key(before):
+            return None  # changed while it was hashed
+        data = read_index_json(path)
+        data[STAMP_KEY] = {
+            "stat": _stat_key(before),
+            "verified_at_ns": verified_at,
+            "sha256": sha256,
+            "md5": md5,
+        }
+        stamp_path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes(stamp_path, json.dumps(data, sort_keys=True).encode())
+    except (OSError, ValueError):
+        return None  # an unreadable index or a read-only cache: verify by hashing next time
+    return stamp_path
 
 
 def fetch(

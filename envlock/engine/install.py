@@ -67,8 +67,7 @@ def install_verified(
         raise WorldFailedError(
             f"installing into {final} failed: {text}; nothing was left behind, {hint}"
         ) from None
-    _restore_urls(staging, archives)
-    _drop_cachedir_tag(staging)
+    _drop_cachedir_tag(staging, shipped=_restore_urls(staging, archives))
 
 
 async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
@@ -91,6 +90,7 @@ async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
         alternative_target_prefix=final,
         package_cache=cache,
         platform=Subdir(platform),
+        installed_packages=[],  # a fresh staging folder: nothing to scan
         execute_link_scripts=False,
         show_progress=False,
         reporter=_reporter(on_linked) if on_linked else None,
@@ -103,10 +103,20 @@ async def _record(verified: Verified) -> RepoDataRecord:
     Reading the archive (not the lock) gets `noarch: python` and the other link-time
     facts right; explicit files and conda-lock.yml do not record them.
     """
-    from rattler import RepoDataRecord
+    from rattler import PackageRecord, RepoDataRecord
 
     package = verified.package
-    record = await RepoDataRecord.from_package_archive(verified.path)
+    if verified.index_json is not None:
+        # The archive's index.json as read when envlock.fetch verified it (its stamp):
+        # the same facts as the archive, without decompressing it again.
+        record = RepoDataRecord(
+            PackageRecord.from_index_json(verified.index_json),
+            verified.path.name,
+            verified.path.as_uri(),
+            verified.path.parent.as_uri(),  # replaced below
+        )
+    else:
+        record = await RepoDataRecord.from_package_archive(verified.path)
     found = (record.name.normalized, str(record.version), str(record.build))
     wanted = (package.name.lower(), package.version, package.build or found[2])
     if found != wanted:
@@ -142,32 +152,60 @@ def _reporter(on_linked: OnLinked) -> InstallerReporter:
     return Reporter()  # type: ignore[abstract]
 
 
-def _restore_urls(prefix: Path, archives: Sequence[Verified]) -> None:
-    """Put the lock's URL and channel back into conda-meta (rattler saw file:// copies)."""
+def _restore_urls(prefix: Path, archives: Sequence[Verified]) -> bool:
+    """Put the lock's URL and channel back into conda-meta (rattler saw file:// copies).
+
+    Returns True when a package ships a top-level CACHEDIR.TAG (read in the same pass).
+    """
     by_file = {v.path.name: v for v in archives}
+    ships_tag = False
     for meta in sorted((prefix / "conda-meta").glob("*.json")):
-        record = json.loads(meta.read_text(encoding="utf-8"))
-        verified = by_file.get(str(record.get("fn", "")))
-        if verified is None or not verified.package.url:
+        with meta.open("r+b") as fh:
+            text = fh.read().decode("utf-8")
+            record = json.loads(text)
+            ships_tag = ships_tag or _CACHEDIR_TAG in record.get("files", [])
+            verified = by_file.get(str(record.get("fn", "")))
+            if verified is None or not verified.package.url:
+                continue
+            url = verified.package.url.split("#", 1)[0]
+            wanted = {
+                "url": url,
+                "channel": split_package_url(url)[0],
+                "md5": verified.md5,
+                "sha256": verified.sha256,
+            }
+            patched = _patch_top_level(text, record, wanted)
+            # Overwrite in place, then cut to length: opening with truncation (O_TRUNC)
+            # makes ext4 flush the file on close (its replace-via-truncate heuristic),
+            # which tripled the time of this loop. Not atomic per file, and need not be:
+            # the whole staging folder is renamed into place only after this, or removed.
+            fh.seek(0)
+            fh.write(patched.encode("utf-8"))
+            fh.truncate()
+    return ships_tag
+
+
+def _patch_top_level(text: str, record: dict[str, object], wanted: dict[str, str]) -> str:
+    """`text` (rattler's indent-2 JSON of `record`) with the top-level keys set to `wanted`.
+
+    Replaces the `  "key": value` lines in place (indent 2 marks them top-level), which is
+    several times cheaper than re-serialising with indent; falls back to json.dumps
+    whenever a line is not found exactly once.
+    """
+    for key, value in wanted.items():
+        if record.get(key) == value:
             continue
-        url = verified.package.url.split("#", 1)[0]
-        record["url"] = url
-        record["channel"] = split_package_url(url)[0]
-        record["md5"] = verified.md5
-        record["sha256"] = verified.sha256
-        # A plain write: the whole staging folder is renamed into place only after this
-        # (or removed), so per-file atomic writes (an fsync each) would buy nothing.
-        meta.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        needle = f"\n  {json.dumps(key)}: {json.dumps(record.get(key))}"
+        if key not in record or text.count(needle) != 1:
+            return json.dumps({**record, **wanted}, indent=2) + "\n"
+        text = text.replace(needle, f"\n  {json.dumps(key)}: {json.dumps(value)}")
+    return text
 
 
-def _drop_cachedir_tag(prefix: Path) -> None:
+def _drop_cachedir_tag(prefix: Path, *, shipped: bool) -> None:
     tag = prefix / _CACHEDIR_TAG
-    if not tag.is_file():
-        return
-    for meta in (prefix / "conda-meta").glob("*.json"):
-        if _CACHEDIR_TAG in json.loads(meta.read_text(encoding="utf-8")).get("files", []):
-            return
-    tag.unlink()
+    if not shipped and tag.is_file():
+        tag.unlink()
 
 
 def _disk_full(text: str) -> bool:
