@@ -189,7 +189,6 @@ def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
     md5: str,
 ) -> Path | None:
     """Record a verification (see `cached`); returns the stamp path, None when not written."""
-    from envlock.atomic import write_bytes
     from envlock.mirror.archive import read_index_json
 
     try:
@@ -203,7 +202,18 @@ def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
             "md5": md5,
         }
         stamp_path.parent.mkdir(parents=True, exist_ok=True)
-        write_bytes(stamp_path, json.dumps(data, sort_keys=True).encode())
+        # Written to a temporary name and renamed, without fsync (envlock.atomic's fsync
+        # per file doubled the first warm create): after a crash a stamp is either whole,
+        # or empty/unparsable and so ignored (the archive is hashed again).
+        fd, tmp = tempfile.mkstemp(prefix=f".{stamp_path.name}.", dir=stamp_path.parent)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(json.dumps(data, sort_keys=True).encode())
+            Path(tmp).replace(stamp_path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                Path(tmp).unlink()
+            raise
     except (OSError, ValueError):
         return None  # an unreadable index or a read-only cache: verify by hashing next time
     return stamp_path
