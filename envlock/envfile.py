@@ -11,6 +11,7 @@ about a second.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import re
 import tempfile
@@ -39,7 +40,7 @@ _PIP_OPTION_ITEM = re.compile(r"^(\s*-\s+)(-\S.*)$")
 
 def load_environment_file(path: Path, data: Mapping[str, Any]) -> Recipe:
     """Turn a parsed environment.yml (`data`, for key checks and lines) into a Recipe."""
-    content = path.read_text(encoding="utf-8")
+    content = _quote_unread(path.read_text(encoding="utf-8"), data)
     deps = data.get("dependencies")
     if not isinstance(deps, list):
         raise BadInputError(
@@ -85,11 +86,41 @@ def load_environment_file(path: Path, data: Mapping[str, Any]) -> Recipe:
     )
 
 
+def _unread(node: Any) -> Iterator[schema.UnreadScalar]:
+    """Every `UnreadScalar` (an unquoted non-date such as 2023-02-30) in parsed YAML data."""
+    if isinstance(node, schema.UnreadScalar):
+        yield node
+    elif isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _unread(key)
+            yield from _unread(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _unread(item)
+
+
+def _quote_unread(content: str, data: Mapping[str, Any]) -> str:
+    """`content` with each unquoted non-date quoted, keeping line numbers.
+
+    envlock reads `name: 2023-02-30` as text; conda-lock's PyYAML would fail on it with a
+    bare "day is out of range for month", so its copy of the file says the same thing
+    quoted.
+    """
+    lines = content.splitlines()
+    for scalar in _unread(data):
+        index, column = scalar.line - 1, scalar.column
+        if index < len(lines) and lines[index][column:].startswith(str(scalar)):
+            text = lines[index]
+            lines[index] = f'{text[:column]}"{scalar}"{text[column + len(scalar) :]}'
+    return "\n".join(lines) + ("\n" if content.endswith("\n") else "")
+
+
 def _name(path: Path, data: Mapping[str, Any]) -> str:
     value = data.get("name")
     if value is None:
         return path.stem
-    field = schema.Field(key="name", value=value, path=path, line=key_line(data, "name"))
+    raw = value.isoformat() if isinstance(value, dt.date) else None  # `name: 2023-02-28`
+    field = schema.Field(key="name", value=value, path=path, line=key_line(data, "name"), raw=raw)
     return schema.name(field)
 
 

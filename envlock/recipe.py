@@ -150,21 +150,211 @@ def load_recipe(path: Path) -> Recipe:
     return load_environment_file(path, data)
 
 
-def _parse_yaml(content: str, path: Path) -> Any:
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+_SPEC_HINT = (
+    "write name, then optionally a version and a build, e.g. numpy <1.24 or "
+    "numpy=1.23.5=py38h14f4228_0"
+)
 
+
+def validate_specs(recipe: Recipe) -> None:
+    """Parse every dependency and pin with rattler's MatchSpec, the parser solving uses.
+
+    Raises BadInputError (exit 2) listing *all* specs that fail, each with its line; the
+    error's `where` is the first one's file:line. This imports rattler (through
+    envlock.engine.specs): call it where envlock shows or solves a recipe (`check`,
+    `resolve` without `--check`), never on the `resolve --check` path.
+    """
+    from envlock.engine.specs import spec_problems
+
+    located = _spec_locations(recipe)
+    problems = spec_problems(spec for _, spec in located)
+    bad = [(key, spec) for key, spec in located if spec in problems]
+    if not bad:
+        return
+    lines = dict(recipe.lines)
+    shown = "; ".join(
+        (f"line {lines[key]} " if key in lines else "") + f'{key} "{spec}" ({problems[spec]})'
+        for key, spec in bad
+    )
+    count = (
+        "1 spec is not a conda matchspec"
+        if len(bad) == 1
+        else (f"{len(bad)} specs are not conda matchspecs")
+    )
+    raise BadInputError(
+        f"{count}: {shown}. {_SPEC_HINT[0].upper()}{_SPEC_HINT[1:]}", where=recipe.where(bad[0][0])
+    )
+
+
+def _spec_locations(recipe: Recipe) -> list[tuple[str, str]]:
+    """(dotted key, spec) for every conda spec the recipe writes, each spec once."""
+    if recipe.kind == "recipe":
+        return [
+            *((f"dependencies[{i}]", s) for i, s in enumerate(recipe.dependencies)),
+            *((f"pins[{i}]", s) for i, s in enumerate(recipe.pins)),
+        ]
+    # an environment.yml: conda-lock already read it; its specs per selector platform
+    specs = [*recipe.dependencies, *(s for _, per in recipe.platform_dependencies for s in per)]
+    return [("dependencies", s) for s in dict.fromkeys(specs)]
+
+
+def _parse_yaml(content: str, path: Path) -> Any:
+    """`content` as ruamel round-trip data; every failure is a BadInputError at its line."""
+    return parse_yaml(content, path)
+
+
+def parse_yaml(content: str, path: Path) -> Any:
+    """Read YAML text safely (ruamel round-trip, with lines) or raise BadInputError.
+
+    An unquoted value that looks like a date but is none (`2023-02-30`) comes back as an
+    `UnreadScalar` (text) rather than failing; syntax errors, duplicate keys and anchors,
+    bad merge keys and explicitly tagged values that do not construct are reported with
+    file:line and a hint instead of ruamel's own text.
+    """
+    import warnings
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
+
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Constructor = _constructor_class()
+    yaml.max_depth = _MAX_DEPTH
     try:
-        return YAML(typ="rt", pure=True).load(content)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ReusedAnchorWarning)
+            return yaml.load(content)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = " ".join(str(p) for p in (error.context, error.problem) if p)
+        line, message = _yaml_problem(error)
+        raise BadInputError(f"not valid YAML: {message}", where=where(path, line)) from None
+    except ReusedAnchorWarning as warning:
+        found = re.findall(r"line (\d+)", str(warning))
+        anchor = re.search(r"duplicate anchor '([^']*)'", str(warning))
         raise BadInputError(
-            f"not valid YAML: {problem or error}", where=where(path, line)
+            f"not valid YAML: the anchor &{anchor.group(1) if anchor else '?'} is defined "
+            f"twice{f' (first on line {found[0]})' if found else ''}: give one of them "
+            "another name",
+            where=where(path, int(found[-1]) if found else None),
         ) from None
-    except YAMLError as error:
-        raise BadInputError(f"not valid YAML: {error}", where=str(path)) from None
+    except YAMLError as error:  # ReaderError: a control character, with no mark
+        position = getattr(error, "position", None)
+        line = content[:position].count("\n") + 1 if isinstance(position, int) else None
+        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise BadInputError(
+            f"not valid YAML: {problem}: remove that character", where=where(path, line)
+        ) from None
+    except RecursionError:
+        raise BadInputError(
+            f"not valid YAML: nested more than {_MAX_DEPTH} levels deep: no recipe needs that",
+            where=str(path),
+        ) from None
+
+
+_MAX_DEPTH = 64
+# ruamel problem text → what to tell the user; the first match wins.
+_YAML_HINTS: tuple[tuple[str, str], ...] = (
+    (
+        "expected <block end>, but found '<block sequence start>'",
+        "a list item `- ...` is indented differently from the items above it",
+    ),
+    (
+        "expected <block end>",
+        "this line does not line up with the mapping or list it belongs to: check the "
+        "indentation of this line and the line above (keys of one mapping start in the same "
+        "column), or a missing colon",
+    ),
+    (
+        "could not find expected ':'",
+        "this line is neither `key: value` nor a list item `- value`: a missing colon "
+        "after the key, or a line that belongs to the value above and needs quotes",
+    ),
+    (
+        "mapping values are not allowed here",
+        "a second `: ` on one line: quote the value if it contains ': ', or check the "
+        "indentation of the line above",
+    ),
+    (
+        "cannot start any token",
+        "this character cannot start a value here (tabs cannot indent YAML: use spaces; "
+        "quote a value that starts with @ or `)",
+    ),
+    (
+        "expected ',' or ']'",
+        "a [ ... ] list is not closed or lacks a comma between items",
+    ),
+    (
+        "expected ',' or '}'",
+        "a { ... } mapping is not closed or lacks a comma between items",
+    ),
+    (
+        "found unexpected end of stream",
+        "a quoted value is not closed: add the closing quote",
+    ),
+)
+
+
+def _yaml_problem(error: Any) -> tuple[int | None, str]:
+    """(1-based line, one-paragraph message) for a ruamel MarkedYAMLError."""
+    problem = str(error.problem or "")
+    context = str(error.context or "")
+    problem_line = error.problem_mark.line + 1 if error.problem_mark is not None else None
+    context_line = error.context_mark.line + 1 if error.context_mark is not None else None
+    line = problem_line or context_line
+    if error.problem is None and context:  # our own ConstructorError: the message is whole
+        return context_line, context
+    if duplicate := re.match(r'found duplicate key "(.*)" with value', problem):
+        return line, f'the key "{duplicate.group(1)}" appears twice in one mapping: keep one'
+    if alias := re.match(r"found undefined alias '?([^'\s]*)'?", problem):
+        return line, f"*{alias.group(1)} refers to no anchor &{alias.group(1)} defined above it"
+    if "merging" in problem:  # the context is the `<<:` line, the problem the aliased node
+        line = context_line or line
+        message = (
+            "a merge key `<<:` takes an alias of a mapping (`<<: *defaults`) or a list of them"
+        )
+    elif "maximum depth" in problem:
+        message = f"nested more than {_MAX_DEPTH} levels deep: no recipe needs that"
+    else:
+        needle, message = next(
+            ((n, hint) for n, hint in _YAML_HINTS if n in problem),
+            ("", " ".join(part for part in (context, problem) if part) + _YAML_FALLBACK_HINT),
+        )
+        if needle == "could not find expected ':'" and context_line:
+            line = context_line  # the key without a colon is where the scan started
+    return line, message
+
+
+_YAML_FALLBACK_HINT = (
+    ": check this line and the one above it (indentation, a missing colon, an unclosed "
+    "quote or bracket)"
+)
+
+
+def _constructor_class() -> Any:
+    """ruamel's round-trip constructor, made to keep bad dates as text and name the line
+    of anything else it cannot build (`!!float abc`, `!!bool maybe`)."""
+    from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
+    from ruamel.yaml.error import MarkedYAMLError
+    from ruamel.yaml.nodes import ScalarNode
+
+    class Constructor(RoundTripConstructor):
+        def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
+            try:
+                return super().construct_non_recursive_object(node, tag)
+            except MarkedYAMLError:
+                raise
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+                mark = node.start_mark
+                if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+                    return schema.UnreadScalar(
+                        node.value, line=mark.line + 1, column=mark.column, reason=str(error)
+                    )
+                shown = node.value if isinstance(node, ScalarNode) else "this value"
+                raise ConstructorError(
+                    f"{shown!s} cannot be read as {node.tag.rsplit(':', 1)[-1]} ({error}): "
+                    "quote it if it is text",
+                    mark,
+                ) from None
+
+    return Constructor
 
 
 def key_line(mapping: Any, key: str) -> int | None:
@@ -206,8 +396,7 @@ class _Reader:
             raw = token.group(0) if token else None
             if isinstance(value, str | Mapping | list):
                 raw = None
-            if not item:
-                self.lines[dotted] = line
+            self.lines[dotted] = line
         return schema.Field(key=dotted, value=value, path=self.path, line=line, raw=raw)
 
     def check_keys(self, mapping: Mapping[str, Any], known: tuple[str, ...], prefix: str) -> None:

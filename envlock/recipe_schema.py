@@ -73,6 +73,24 @@ _PIP_OPTIONS: tuple[str, ...] = (
 )
 
 
+class UnreadScalar(str):
+    """The text of an unquoted YAML value that looks typed but is not a valid one.
+
+    `exclude_newer: 2023-02-30` matches YAML's date pattern, yet no such day exists: the
+    loader hands it over as this text (with its 1-based line) instead of failing, so a key
+    that expects text reads it as text and `exclude_newer` names the bad date.
+    """
+
+    line: int
+    column: int
+    reason: str
+
+    def __new__(cls, text: str, *, line: int, column: int, reason: str) -> UnreadScalar:
+        made = super().__new__(cls, text)
+        made.line, made.column, made.reason = line, column, reason
+        return made
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Field:
     """One value in a recipe file: its dotted key, location and text as written."""
@@ -93,6 +111,8 @@ class Field:
 
     def shown(self) -> str:
         """The value as the user wrote it: strings quoted, numbers as typed."""
+        if isinstance(self.value, UnreadScalar):
+            return str(self.value)  # it was written unquoted
         if isinstance(self.value, str):
             return f'"{self.value}"'
         if self.raw is not None:
@@ -139,9 +159,11 @@ def text(field: Field, *, required: bool = False, example: str = "") -> str | No
         if required:
             raise field.fail(f"required, e.g. {field.key}: {example}")
         return None
+    if isinstance(field.value, dt.date) and field.raw is not None:
+        return field.raw  # an unquoted date such as `name: 2023-02-28` is text here
     if not isinstance(field.value, str):
         raise field.fail(f"expected text, got {field.shown()}")
-    return field.value
+    return str(field.value)
 
 
 def name(field: Field) -> str:
@@ -305,6 +327,8 @@ def exclude_newer(field: Field) -> dt.datetime | None:
         stamp = value
     elif isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    elif isinstance(value, UnreadScalar):
+        raise field.fail(f"{field.shown()} is not a date ({value.reason}): {hint}")
     elif isinstance(value, str):
         try:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):

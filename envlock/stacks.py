@@ -19,8 +19,10 @@ Impossible requests (PyTorch 1.7 on CUDA 11.7) raise BadInputError before any so
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+from envlock.channels import channel_name
 from envlock.errors import BadInputError
 from envlock.models import CudaIntent, SpecSet
 from envlock.platforms import check_platform, os_of
@@ -57,6 +59,7 @@ __all__ = [
     "pyg_conda_available",
     "pyg_wheel_tags",
     "pytorch_wheel_tags",
+    "require_conda_source",
     "torch_minor",
     "validate_stack",
     "virtual_packages",
@@ -70,13 +73,63 @@ def expand(recipe: Recipe, platform: str) -> SpecSet:
     """
     check_platform(platform)
     if recipe.kind == "environment":
-        return _expand_environment(recipe, platform)
-    if recipe.stack is None:
-        return _expand_plain(recipe, platform)
-    row = validate_stack(recipe, recipe.stack)
-    if recipe.stack.source == "pip":
-        return _expand_pip_stack(recipe, recipe.stack, row, platform)
-    return _expand_conda_stack(recipe, recipe.stack, row, platform)
+        spec_set = _expand_environment(recipe, platform)
+    elif recipe.stack is None:
+        spec_set = _expand_plain(recipe, platform)
+    else:
+        row = validate_stack(recipe, recipe.stack)
+        if recipe.stack.source == "pip":
+            spec_set = _expand_pip_stack(recipe, recipe.stack, row, platform)
+        else:
+            spec_set = _expand_conda_stack(recipe, recipe.stack, row, platform)
+    return _add_spec_channels(spec_set)
+
+
+def require_conda_source(recipe: Recipe) -> None:
+    """Refuse `stack.source: pip` where locking is asked for: nothing locks wheels yet.
+
+    `check` still shows a pip stack's expansion; `resolve` calls this before solving.
+    Raises BadInputError (exit 2) at the `stack.source` line.
+    """
+    if recipe.stack is not None and recipe.stack.source == "pip":
+        raise BadInputError(
+            "stack.source: pip: resolving PyTorch wheels arrives with the pip layer; "
+            "use source: conda for now",
+            where=recipe.where("stack.source"),
+        )
+
+
+def _spec_channel(spec: str) -> str | None:
+    """The channel a spec names (`pytorch` in `pytorch::pytorch=2.0.1`), else None."""
+    head, sep, _ = spec.strip().rpartition("::")
+    return head.strip() or None if sep else None
+
+
+def _add_spec_channels(spec_set: SpecSet) -> SpecSet:
+    """Channels named by `channel::pkg` specs but not listed, added last, with a note.
+
+    conda and conda-lock do the same: `pytorch::pytorch=2.0.1` with channels
+    [conda-forge, nvidia] searches pytorch too, at the lowest priority.
+    """
+    listed = {channel_name(c) for c in spec_set.channels}
+    added: dict[str, list[str]] = {}
+    for spec in spec_set.specs:
+        channel = _spec_channel(spec)
+        if channel and channel_name(channel) not in listed:
+            added.setdefault(channel, []).append(spec)
+    if not added:
+        return spec_set
+    notes = [
+        f"{', '.join(specs)} {'names' if len(specs) == 1 else 'name'} the channel {channel}, "
+        f"which is not among {' > '.join(spec_set.channels) or 'the listed channels'}: "
+        "added it last (lowest priority), as conda and conda-lock do"
+        for channel, specs in added.items()
+    ]
+    return dataclasses.replace(
+        spec_set,
+        channels=(*spec_set.channels, *added),
+        notes=(*spec_set.notes, *notes),
+    )
 
 
 def validate_stack(recipe: Recipe, stack: Stack) -> TorchRow:
@@ -245,6 +298,10 @@ def _expand_pip_stack(recipe: Recipe, stack: Stack, row: TorchRow, platform: str
     notes = _python_note(recipe, row, "wheels")
     if stack.wants_cuda and cuda is None:
         notes.append(f"{platform} has no CUDA builds: CPU variant")
+    notes.append(
+        "stack.source: pip: the pip layer is not built yet, so these PyTorch wheel lines are "
+        "shown but NOT locked (resolve refuses source: pip for now; use source: conda)"
+    )
     tag = cuda_tag(cuda or "cpu")
     lines: list[str] = []
     if os_name != "osx":  # macOS wheels are the plain ones on PyPI

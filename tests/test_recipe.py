@@ -250,14 +250,128 @@ ERRORS: list[tuple[str, str, int | None, str]] = [
         "broken YAML",
         'name: demo\npython: ["3.8"\n',
         3,
-        "not valid YAML: while parsing a flow sequence expected ',' or ']', but got '<stream end>'",
+        "not valid YAML: a [ ... ] list is not closed or lacks a comma between items",
     ),
     (
         "duplicate key",
         'name: demo\npython: "3.8"\npython: "3.9"\n',
         3,
-        'not valid YAML: while constructing a mapping found duplicate key "python" with '
-        'value "3.9" (original value: "3.8")',
+        'not valid YAML: the key "python" appears twice in one mapping: keep one',
+    ),
+    (
+        "a date that does not exist",
+        BASE + "exclude_newer: 2023-02-30\n",
+        3,
+        "exclude_newer: 2023-02-30 is not a date (day is out of range for month): write a date "
+        'such as 2023-03-01 or a timestamp such as "2023-03-01T12:00:00Z"',
+    ),
+    (
+        "a timestamp that does not exist",
+        BASE + "exclude_newer: 2023-01-01T25:00:00Z\n",
+        3,
+        "exclude_newer: 2023-01-01T25:00:00Z is not a date (hour must be in 0..23): write a "
+        'date such as 2023-03-01 or a timestamp such as "2023-03-01T12:00:00Z"',
+    ),
+    (
+        "a quoted date that does not exist",
+        BASE + 'exclude_newer: "2023-02-30"\n',
+        3,
+        'exclude_newer: "2023-02-30" is not a date: write a date such as 2023-03-01 or a '
+        'timestamp such as "2023-03-01T12:00:00Z"',
+    ),
+    (
+        "year zero",
+        BASE + "exclude_newer: 0000-01-01\n",
+        3,
+        "exclude_newer: 0000-01-01 is not a date (year 0 is out of range): write a date such "
+        'as 2023-03-01 or a timestamp such as "2023-03-01T12:00:00Z"',
+    ),
+    (
+        "indentation",
+        STACK + ' cuda: "11.7"\n',
+        5,
+        "not valid YAML: this line does not line up with the mapping or list it belongs to: "
+        "check the indentation of this line and the line above (keys of one mapping start in "
+        "the same column), or a missing colon",
+    ),
+    (
+        "missing colon",
+        BASE + "platforms\nchannels: [conda-forge]\n",
+        3,
+        "not valid YAML: this line is neither `key: value` nor a list item `- value`: a "
+        "missing colon after the key, or a line that belongs to the value above and needs quotes",
+    ),
+    (
+        "list item indented differently",
+        BASE + "dependencies:\n  - numpy\n - scipy\n",
+        5,
+        "not valid YAML: a list item `- ...` is indented differently from the items above it",
+    ),
+    (
+        "a tab",
+        BASE + "stack:\n\tpytorch: '1.13'\n",
+        4,
+        "not valid YAML: this character cannot start a value here (tabs cannot indent YAML: "
+        "use spaces; quote a value that starts with @ or `)",
+    ),
+    (
+        "two colons",
+        BASE + "description: note: this\n",
+        3,
+        "not valid YAML: a second `: ` on one line: quote the value if it contains ': ', or "
+        "check the indentation of the line above",
+    ),
+    (
+        "unclosed quote",
+        BASE + 'description: "open\nchannels: [conda-forge]\n',
+        5,
+        "not valid YAML: a quoted value is not closed: add the closing quote",
+    ),
+    (
+        "bad merge key",
+        BASE + "x: &a 1\nstack:\n  <<: *a\n",
+        5,
+        "not valid YAML: a merge key `<<:` takes an alias of a mapping (`<<: *defaults`) or a "
+        "list of them",
+    ),
+    (
+        "duplicate anchor",
+        BASE + "channels: [&c conda-forge, &c pytorch]\n",
+        3,
+        "not valid YAML: the anchor &c is defined twice (first on line 3): give one of them "
+        "another name",
+    ),
+    (
+        "undefined alias",
+        BASE + "channels: [*c]\n",
+        3,
+        "not valid YAML: *c refers to no anchor &c defined above it",
+    ),
+    (
+        "explicit tag that does not construct",
+        BASE + "description: !!float abc\n",
+        3,
+        "not valid YAML: abc cannot be read as float (could not convert string to float: "
+        "'abc'): quote it if it is text",
+    ),
+    (
+        "explicit bool that does not construct",
+        BASE + "description: !!bool maybe\n",
+        3,
+        "not valid YAML: maybe cannot be read as bool ('maybe'): quote it if it is text",
+    ),
+    (
+        "control character",
+        BASE + "description: a\x07b\n",
+        3,
+        "not valid YAML: unacceptable character #x0007: special characters are not allowed: "
+        "remove that character",
+    ),
+    (
+        "nested too deep",
+        BASE + "description: " + "[" * 100 + "]" * 100 + "\n",
+        3,
+        "not valid YAML: nested more than 64 levels deep: no recipe needs that",
     ),
     (
         "a list at the top",

@@ -19,6 +19,10 @@ ROWS = table().rows
 CONDA_CUDA = [(row, cuda) for row in ROWS for cuda in row.cuda]
 TORCH_WHEELS = [(row, tag) for row in ROWS for tag in (*row.torch_wheels, "cpu")]
 PYG_WHEELS = [(row, tag) for row in ROWS for tag in (*row.pyg_wheels, "cpu")]
+PIP_NOTE = (
+    "stack.source: pip: the pip layer is not built yet, so these PyTorch wheel lines are "
+    "shown but NOT locked (resolve refuses source: pip for now; use source: conda)"
+)
 
 
 def recipe_for(stack: Stack, **fields: object) -> Recipe:
@@ -240,7 +244,7 @@ def test_every_pytorch_wheel_tag_expands_to_pip_lines(row: TorchRow, wheel_tag: 
     )
     assert spec_set.intent.cuda == (None if cuda == "cpu" else cuda)
     assert spec_set.intent.runtime is None
-    assert spec_set.notes == ()
+    assert spec_set.notes == (PIP_NOTE,)
     assert VirtualPackage(name="__glibc", version=row.glibc) in spec_set.virtual_packages
 
 
@@ -272,7 +276,7 @@ def test_pip_exact_torch_pins_the_local_variant_and_osx_uses_pypi() -> None:
     assert linux.intent == CudaIntent(cuda="11.7", runtime=None, guarded=("torch",))
     osx = stacks.expand(recipe, "osx-64")
     assert osx.pip == ("torch==1.13.1", "timm==0.4.12")
-    assert osx.notes == ("osx-64 has no CUDA builds: CPU variant",)
+    assert osx.notes == ("osx-64 has no CUDA builds: CPU variant", PIP_NOTE)
 
 
 def test_python_outside_a_rows_builds_is_a_note_not_an_error() -> None:

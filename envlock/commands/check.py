@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from envlock.models import SpecSet
 from envlock.platforms import check_platform
@@ -51,12 +53,13 @@ PyTorch 1.7 on CUDA 11.7 (the message names the CUDA versions that do).
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
-    from envlock.recipe import load_recipe
+    from envlock.recipe import load_recipe, validate_specs
     from envlock.stacks import expand
 
     out = Output(json_mode=json_mode)
     chosen = tuple(check_platform(p) for p in platforms)
     loaded = load_recipe(recipe)
+    validate_specs(loaded)
     expansions = [expand(loaded, platform) for platform in chosen or loaded.platforms]
     if json_mode:
         out.emit_json(
@@ -71,7 +74,7 @@ def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
                 "platforms": {s.platform: spec_set_document(s) for s in expansions},
             }
         )
-    title = f"[bold]{loaded.name}[/bold] ({recipe}, {loaded.kind})"
+    title = f"[bold]{escape(loaded.name)}[/bold] ({escape(str(recipe))}, {loaded.kind})"
     if loaded.exclude_newer:
         cutoff = loaded.exclude_newer
         shown = (
@@ -107,22 +110,29 @@ def spec_set_document(spec_set: SpecSet) -> dict[str, Any]:
 
 
 def render(spec_set: SpecSet) -> Table:
-    """One platform's expansion as a two-column rich table."""
+    """One platform's expansion as a two-column rich table.
+
+    Every value is a `Text`, never markup: specs and pip lines carry square brackets
+    (`print-on-steroids[exceptions]>=1.0`, `numpy[build=py38*]`) that markup would eat.
+    """
     intent = spec_set.intent
     variant = f"CUDA {intent.cuda} ({intent.runtime or 'wheels'})" if intent.cuda else "CPU"
-    table = Table(title=f"{spec_set.platform} · {variant}", title_justify="left", show_header=False)
+    table = Table(
+        title=Text(f"{spec_set.platform} · {variant}"), title_justify="left", show_header=False
+    )
     table.add_column("what", style="bold")
     table.add_column("value", overflow="fold")
-    table.add_row("specs", "\n".join(spec_set.specs) or "(none)")
-    table.add_row(f"channels ({spec_set.channel_priority})", " > ".join(spec_set.channels))
-    table.add_row(
-        "virtual packages",
-        "\n".join(f"{v.name} {v.version}" for v in spec_set.virtual_packages),
-    )
+
+    def row(what: str, value: str, style: str = "") -> None:
+        table.add_row(Text(what), Text(value, style=style))
+
+    row("specs", "\n".join(spec_set.specs) or "(none)")
+    row(f"channels ({spec_set.channel_priority})", " > ".join(spec_set.channels))
+    row("virtual packages", "\n".join(f"{v.name} {v.version}" for v in spec_set.virtual_packages))
     if spec_set.pip:
-        table.add_row("pip", "\n".join(spec_set.pip))
+        row("pip", "\n".join(spec_set.pip))
     if intent.cuda:
-        table.add_row("CUDA guard", ", ".join(intent.guarded))
+        row("CUDA guard", ", ".join(intent.guarded))
     for note in spec_set.notes:
-        table.add_row("note", f"[yellow]{note}[/yellow]")
+        row("note", note, "yellow")
     return table
