@@ -130,3 +130,73 @@ def test_check_json_keeps_human_output_off_stdout() -> None:
     linux = ran.json()["platforms"]["linux-64"]
     assert "cpuonly" in linux["specs"]
     assert "pytorch-mutex * cpu" in linux["specs"]
+
+
+def test_check_shows_square_brackets_as_written(tmp_path: Path) -> None:
+    (tmp_path / "run[1]").mkdir()
+    path = tmp_path / "run[1]" / "brackets.yml"
+    path.write_text(
+        'name: b\npython: "3.10"\ndependencies: ["numpy[build=py310*]"]\n'
+        'pip: ["print-on-steroids[exceptions]>=1.0"]\n',
+        encoding="utf-8",
+    )
+    ran = invoke(["check", str(path), "-p", "linux-64"])
+    assert ran.exit_code == 0, ran.stderr
+    for shown in ("print-on-steroids[exceptions]>=1.0", "numpy[build=py310*]", "run[1]"):
+        assert shown in ran.stdout, ran.stdout
+
+
+def test_check_lists_every_invalid_matchspec_and_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yml"
+    path.write_text(
+        'name: bad\npython: "3.10"\ndependencies:\n  - numpy >>1.2\n  - scipy==\n',
+        encoding="utf-8",
+    )
+    ran = invoke(["check", str(path), "--json"])
+    assert ran.exit_code == 2
+    assert ran.json() == {
+        "envlock_error": 1,
+        "code": 2,
+        "message": '2 specs are not conda matchspecs: line 4 dependencies[0] "numpy >>1.2" '
+        '(unable to parse version spec: >>1.2); line 5 dependencies[1] "scipy==" (unable to '
+        "parse version spec: ==). Write name, then optionally a version and a build, e.g. "
+        "numpy <1.24 or numpy=1.23.5=py38h14f4228_0",
+        "where": f"{path}:4",
+    }
+
+
+def test_check_a_date_that_does_not_exist_is_bad_input_without_a_traceback(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "date.yml"
+    path.write_text('name: d\npython: "3.10"\nexclude_newer: 2023-02-30\n', encoding="utf-8")
+    ran = invoke(["check", str(path)])
+    assert ran.exit_code == 2
+    assert "Traceback" not in ran.stderr
+    assert (
+        f"{path}:3: exclude_newer: 2023-02-30 is not a date (day is out of range for month)"
+    ) in " ".join(ran.stderr.split())
+
+
+def test_check_yaml_syntax_error_is_one_paragraph_with_a_hint(tmp_path: Path) -> None:
+    path = tmp_path / "indent.yml"
+    path.write_text('name: i\npython: "3.10"\nstack:\n  pytorch: "1.13"\n cuda: "11.7"\n')
+    ran = invoke(["check", str(path), "--json"])
+    assert ran.exit_code == 2
+    assert ran.json()["where"] == f"{path}:5"
+    assert ran.json()["message"].startswith(
+        "not valid YAML: this line does not line up with the mapping or list it belongs to"
+    )
+
+
+def test_check_shows_a_pip_stack_and_says_it_is_not_locked(tmp_path: Path) -> None:
+    path = tmp_path / "wheels.yml"
+    path.write_text(
+        'name: w\npython: "3.10"\nstack:\n  pytorch: "2.1"\n  cuda: "12.1"\n  source: pip\n',
+        encoding="utf-8",
+    )
+    ran = invoke(["check", str(path), "--json"])
+    assert ran.exit_code == 0, ran.stderr
+    linux = ran.json()["platforms"]["linux-64"]
+    assert "torch==2.1.*" in linux["pip"]
+    assert any("NOT locked" in note for note in linux["notes"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.recipe import Recipe, Stack, load_recipe
+from envlock.recipe import Recipe, Stack, load_recipe, validate_specs
 from envlock.stacks import expand
 from tests.conftest import REPO
 
@@ -613,3 +613,92 @@ def test_corpus_environment_file_with_selectors_picks_cuda_per_platform(corpus: 
     assert expand(recipe, "win-64").intent.cuda == "11.8"
     assert expand(recipe, "osx-arm64").intent.cuda is None
     assert not any("pytorch-cuda" in s for s in recipe.dependencies_for("osx-arm64"))
+
+
+# ---------------------------------------------------------------- values YAML reads as dates
+
+
+def test_unquoted_non_dates_are_text_where_text_is_expected(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yml"
+    path.write_text('name: 2023-02-30\npython: "3.8"\ndescription: 2023-02-30\n', encoding="utf-8")
+    recipe = load_recipe(path)
+    assert recipe.name == "2023-02-30"
+    assert recipe.description == "2023-02-30"
+
+
+def test_unquoted_real_dates_are_text_where_text_is_expected(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yml"
+    path.write_text('name: 2023-02-28\npython: "3.8"\ndescription: 2023-02-28\n', encoding="utf-8")
+    recipe = load_recipe(path)
+    assert (recipe.name, recipe.description) == ("2023-02-28", "2023-02-28")
+
+
+def test_environment_yml_with_a_non_date_name_reads_it_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "environment.yml"
+    path.write_text(
+        "name: 2023-02-30\nchannels: [conda-forge]\ndependencies:\n  - numpy\n", encoding="utf-8"
+    )
+    recipe = load_recipe(path)
+    assert recipe.name == "2023-02-30"
+    assert recipe.dependencies == ("numpy",)
+
+
+def test_environment_yml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "environment.yml"
+    path.write_text(
+        "name: e\nchannels:\n  - conda-forge\ndependencies:\n  - numpy\n - scipy\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(BadInputError) as raised:
+        load_recipe(path)
+    assert str(raised.value) == (
+        f"{path}:6: not valid YAML: a list item `- ...` is indented differently from the "
+        "items above it"
+    )
+
+
+# ---------------------------------------------------------------- matchspecs through rattler
+
+
+def test_validate_specs_lists_every_bad_spec_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yml"
+    path.write_text(
+        BASE + "dependencies:\n  - numpy >>1.2\n  - pandas\n  - scipy==\n" + 'pins: ["torch=>1"]\n',
+        encoding="utf-8",
+    )
+    recipe = load_recipe(path)  # the light check at load time lets these through
+    with pytest.raises(BadInputError) as raised:
+        validate_specs(recipe)
+    assert raised.value.where == f"{path}:4"
+    assert raised.value.exit_code == 2
+    assert raised.value.message == (
+        '3 specs are not conda matchspecs: line 4 dependencies[0] "numpy >>1.2" (unable to '
+        'parse version spec: >>1.2); line 6 dependencies[2] "scipy==" (unable to parse '
+        'version spec: ==); line 7 pins[0] "torch=>1" (unable to parse version spec: =>1). '
+        "Write name, then optionally a version and a build, e.g. numpy <1.24 or "
+        "numpy=1.23.5=py38h14f4228_0"
+    )
+
+
+def test_validate_specs_reads_specs_as_the_solver_does(tmp_path: Path) -> None:
+    path = tmp_path / "demo.yml"
+    path.write_text(
+        BASE + "dependencies:\n  - pytorch 1.13.* *cuda11.7*\n  - pytorch::pytorch-cuda=11.7\n"
+        "  - numpy[build=py38*]\npins: [numpy=1.23.5=py38h14f4228_0]\n",
+        encoding="utf-8",
+    )
+    validate_specs(load_recipe(path))  # no error
+    validate_specs(load_recipe(REPO / "recipes" / "m3net.yml"))
+
+
+def test_loading_a_recipe_does_not_import_rattler(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from envlock.recipe import load_recipe; "
+        f"load_recipe({str(REPO / 'recipes' / 'm3net.yml')!r}); "
+        "print('rattler' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert ran.stdout.strip() == "False"

@@ -443,3 +443,94 @@ def test_every_real_pytorch_channel_build_is_in_the_table(corpus: Path) -> None:
                 assert stacks.torch_minor(record["version"]) == paired, record["version"]
                 checked += 1
     assert checked > 100
+
+
+# ---------------------------------------------------------------- channel::pkg specs
+
+
+def test_a_spec_naming_an_unlisted_channel_adds_it_last_with_a_note() -> None:
+    recipe = Recipe(
+        name="t",
+        python="3.10",
+        channels=("bioconda",),
+        dependencies=("pytorch::pytorch=2.0.1", "conda-forge::numpy", "bioconda::samtools"),
+        pins=("nvidia/label/cuda-11.8.0::cuda-nvcc",),
+    )
+    spec_set = stacks.expand(recipe, "linux-64")
+    assert spec_set.channels == (
+        "bioconda",
+        "conda-forge",
+        "pytorch",
+        "nvidia/label/cuda-11.8.0",
+    )
+    assert spec_set.notes == (
+        "pytorch::pytorch=2.0.1 names the channel pytorch, which is not among bioconda > "
+        "conda-forge: added it last (lowest priority), as conda and conda-lock do",
+        "nvidia/label/cuda-11.8.0::cuda-nvcc names the channel nvidia/label/cuda-11.8.0, which "
+        "is not among bioconda > conda-forge: added it last (lowest priority), as conda and "
+        "conda-lock do",
+    )
+
+
+def test_a_stack_spec_naming_a_stack_channel_adds_nothing() -> None:
+    recipe = recipe_for(Stack(pytorch="1.13", cuda="11.7"), dependencies=("pytorch::torchdata",))
+    spec_set = stacks.expand(recipe, "linux-64")
+    assert spec_set.channels == ("pytorch", "nvidia", "conda-forge")
+    assert spec_set.notes == ()
+
+
+def test_an_environment_file_spec_naming_an_unlisted_channel_adds_it(tmp_path: Path) -> None:
+    path = tmp_path / "environment.yml"
+    path.write_text(
+        "name: e\nchannels: [conda-forge, nvidia, nodefaults]\n"
+        "dependencies:\n  - pytorch::pytorch=2.0.1\n  - pytorch::pytorch-cuda=11.8  # [linux]\n",
+        encoding="utf-8",
+    )
+    spec_set = stacks.expand(load_recipe(path), "linux-64")
+    assert spec_set.channels == ("conda-forge", "nvidia", "pytorch")
+    assert spec_set.notes == (
+        "pytorch::pytorch 2.0.1.*, pytorch::pytorch-cuda 11.8.* name the channel pytorch, "
+        "which is not among conda-forge > nvidia: added it last (lowest priority), as conda "
+        "and conda-lock do",
+    )
+
+
+@pytest.mark.corpus
+def test_corpus_bertchen_environment_gets_the_pytorch_channel(corpus: Path) -> None:
+    recipe = load_recipe(corpus / "env-exports" / "FSadrieh__BERTchen__environment.yml")
+    tail = (
+        "the channel pytorch, which is not among conda-forge > nvidia: added it last "
+        "(lowest priority), as conda and conda-lock do"
+    )
+    linux = stacks.expand(recipe, "linux-64")
+    assert linux.channels == ("conda-forge", "nvidia", "pytorch")
+    assert linux.notes == (f"pytorch::pytorch 2.1.0.*, pytorch::pytorch-cuda 11.8.* name {tail}",)
+    osx = stacks.expand(recipe, "osx-arm64")
+    assert osx.channels == ("conda-forge", "nvidia", "pytorch")
+    assert osx.notes == (f"pytorch::pytorch 2.1.0.* names {tail}",)
+
+
+# ---------------------------------------------------------------- source: pip is not locked
+
+
+def test_require_conda_source_refuses_a_pip_stack(tmp_path: Path) -> None:
+    path = tmp_path / "wheels.yml"
+    path.write_text(
+        'name: w\npython: "3.10"\nstack:\n  pytorch: "2.1"\n  cuda: "12.1"\n  source: pip\n',
+        encoding="utf-8",
+    )
+    recipe = load_recipe(path)
+    assert stacks.expand(recipe, "linux-64").notes == (PIP_NOTE,)  # check still shows it
+    with pytest.raises(BadInputError) as raised:
+        stacks.require_conda_source(recipe)
+    assert str(raised.value) == (
+        f"{path}:6: stack.source: pip: resolving PyTorch wheels arrives with the pip layer; "
+        "use source: conda for now"
+    )
+    assert raised.value.exit_code == 2
+
+
+def test_require_conda_source_lets_conda_stacks_and_plain_recipes_through() -> None:
+    stacks.require_conda_source(recipe_for(Stack(pytorch="1.13", cuda="11.7")))
+    stacks.require_conda_source(Recipe(name="plain", python="3.10"))
+    stacks.require_conda_source(load_recipe(REPO / "recipes" / "m3net.yml"))
