@@ -9,6 +9,13 @@ first of removed, added, version, build, channel, manager that applies; `aspects
 every aspect that differs. An aspect one side does not record is not compared: builds
 against a `--no-builds` export, channels against an export without `channel::`, and
 builds or channels across managers.
+
+Specs against an environment: when one side only states specs (`Snapshot.specs`: a
+`--from-history` export, a recipe) and the other is an installed or locked environment,
+the environment's packages that no spec names are the dependencies the specs resolved
+to. They are counted (`resolved_dependencies`), not listed as added/removed; a spec the
+environment lacks or does not satisfy is still a change; a pip spec met by a conda
+package is met (pip skips an installed requirement), a conda spec met only by pip is not.
 """
 
 from __future__ import annotations
@@ -73,11 +80,18 @@ class Drift:
     changes: tuple[Change, ...]
     findings: tuple[Finding, ...]
     paired: int
+    resolved_dependencies: int = 0
+    specs_side: Literal["a", "b"] | None = None
 
     @property
     def identical(self) -> bool:
         """Nothing differs in what was compared (findings do not count)."""
         return not self.changes
+
+    @property
+    def platforms_differ(self) -> bool:
+        """Both sides know their platform and the two are not the same."""
+        return bool(self.a.platform and self.b.platform and self.a.platform != self.b.platform)
 
     @property
     def compared(self) -> tuple[str, ...]:
@@ -101,6 +115,8 @@ class Drift:
             changes=tuple(c for c in self.changes if c.critical),
             findings=self.findings,
             paired=self.paired,
+            resolved_dependencies=self.resolved_dependencies,
+            specs_side=self.specs_side,
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -113,6 +129,8 @@ class Drift:
             "identical": self.identical,
             "builds_compared": self.builds_compared,
             "channels_compared": self.channels_compared,
+            "paired": self.paired,
+            "resolved_dependencies": self.resolved_dependencies,
             "changes": [c.to_dict() for c in self.changes],
             "findings": [f.to_dict() for f in self.findings],
         }
@@ -140,23 +158,51 @@ def diff(a: Snapshot, b: Snapshot) -> Drift:
             pairs.append((pa, lonely_b.pop(partner)))
             del lonely_a[key]
 
+    # A spec file against an environment: the environment's unnamed packages are the
+    # dependencies the specs resolved to, not changes.
+    specs_side: Literal["a", "b"] | None = None
+    resolved = 0
+    if a.specs and not b.specs:
+        specs_side, resolved = "a", len(lonely_b)
+        lonely_b = {}
+    elif b.specs and not a.specs:
+        specs_side, resolved = "b", len(lonely_a)
+        lonely_a = {}
     changes = [_removed(p) for p in lonely_a.values()]
     changes += [_added(p) for p in lonely_b.values()]
     for pa, pb in pairs:
         change = _compare(pa, pb, builds=builds, channels=channels)
-        if change is not None:
+        if change is not None and not _pip_spec_met_by_conda(change, specs_side):
             changes.append(change)
     changes.sort(key=lambda c: (not c.critical, CHANGE_ORDER.index(c.change), c.name))
     return Drift(
         a=a,
         b=b,
-        platform=a.platform or b.platform,
+        platform=_platform(a, b),
         builds_compared=builds,
         channels_compared=channels,
         changes=tuple(changes),
         findings=find(a, b, pairs),
         paired=len(pairs),
+        resolved_dependencies=resolved,
+        specs_side=specs_side,
     )
+
+
+def _pip_spec_met_by_conda(change: Change, specs_side: str | None) -> bool:
+    """A pip spec that a conda package satisfies is met: pip (and conda-lock) skip a
+    requirement that is already installed. A conda spec met only by pip is not."""
+    if specs_side is None or change.aspects != ("manager",) or not change.a or not change.b:
+        return False
+    spec, installed = (change.a, change.b) if specs_side == "a" else (change.b, change.a)
+    return spec.manager == "pip" and installed.manager == "conda"
+
+
+def _platform(a: Snapshot, b: Snapshot) -> str | None:
+    """The platform compared: the one both (or either) side names; None when they differ."""
+    if a.platform and b.platform and a.platform != b.platform:
+        return None
+    return a.platform or b.platform
 
 
 def channel_key(channel: str) -> str:

@@ -12,7 +12,16 @@ Codes (CONTRACTS.md "Finding codes"; severities error > warning > info):
 - `python-minor` (warning): python's major.minor differs between A and B.
 - `mixed-cuda` (warning): packages for two CUDA majors in one environment.
 - `newer-everywhere` (info): every version change is an upgrade in B, the mark of the same
-  request solved at a later date; pin a date (`exclude_newer`) to reproduce A.
+  request solved at a later date; pin a date (`exclude_newer`) to reproduce A. Only when
+  the sides are plausibly one environment: at least half of the larger side's packages pair.
+- `duplicate-install` (error for torch, its extensions, or differing versions; else
+  warning): one environment has the same project from conda and from pip (`pytorch` and
+  `torch`, `numpy` and `numpy`); both write the same files, the last install wins.
+- `platform-mismatch` (warning): the sides are for different platforms, so builds and
+  platform-only packages differ for that reason alone.
+
+A cross-side `cpu-build` on a torch whose B side also asks for CUDA (`pytorch-cuda`,
+`pytorch-mutex=*=cuda`) is one finding that says both, not two rows.
 
 Within-side findings say which side (`A`, `B`, or `A and B` when both have them).
 """
@@ -26,8 +35,9 @@ from typing import Literal
 
 from envlock.buildtags import Variant, major_minor, variant_of
 from envlock.models import Package
+from envlock.names import import_name, pair_key
 from envlock.snapshot.model import Snapshot
-from envlock.snapshot.versions import is_exact, newer, public
+from envlock.snapshot.versions import is_exact, newer, public, same_version
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("error", "warning", "info")
@@ -76,20 +86,34 @@ class Finding:
 
 def find(a: Snapshot, b: Snapshot, pairs: Sequence[tuple[Package, Package]]) -> tuple[Finding, ...]:
     """Every finding for A → B: within each side, then across the paired packages."""
-    findings = _label_sides(side_findings(a.packages), side_findings(b.packages))
-    findings += _across(pairs)
+    across, merged = _across(pairs, _by_name(b.packages))
+    in_b = [
+        f
+        for f in side_findings(b.packages)
+        if not (f.code == "cpu-build" and f.packages[0] in merged)  # said by `across`
+    ]
+    findings = _label_sides(side_findings(a.packages), in_b)
+    findings += across
     findings += _python_minor(pairs)
-    findings += _newer_everywhere(pairs)
+    if 2 * len(pairs) >= max(len(a.packages), len(b.packages)):
+        findings += _newer_everywhere(pairs)
+    findings += _platform_mismatch(a, b)
     findings.sort(key=lambda f: (SEVERITY_ORDER.index(f.severity), f.code, f.message))
     return tuple(findings)
 
 
-def side_findings(packages: Iterable[Package]) -> list[Finding]:
-    """Findings about one environment on its own (usable by `doctor` and `import` too)."""
+def _by_name(packages: Iterable[Package]) -> dict[str, Package]:
     by_name: dict[str, Package] = {}
     for package in packages:
         by_name.setdefault(package.name.lower(), package)
-    found: list[Finding] = []
+    return by_name
+
+
+def side_findings(packages: Iterable[Package]) -> list[Finding]:
+    """Findings about one environment on its own (usable by `doctor` and `import` too)."""
+    packages = tuple(packages)
+    by_name = _by_name(packages)
+    found: list[Finding] = _duplicates(packages)
     for torch in _torches(by_name):
         found += _cpu_despite_intent(torch, by_name)
         found += _runtime_mismatch(torch, by_name)
@@ -123,9 +147,8 @@ def _runtime_version(package: Package) -> str | None:
     return major_minor(version) if version and is_exact(version) else None
 
 
-def _cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
-    if not _variant(torch).cpu:
-        return []
+def _cuda_intent(by_name: dict[str, Package]) -> list[tuple[str, str]]:
+    """What in an environment asks for a CUDA torch: (reason, package name) pairs."""
     reasons = []
     if "pytorch-cuda" in by_name:
         cuda = by_name["pytorch-cuda"]
@@ -133,6 +156,13 @@ def _cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Fin
     mutex = by_name.get("pytorch-mutex")
     if mutex is not None and mutex.build == "cuda":
         reasons.append(("pytorch-mutex is the `cuda` variant", "pytorch-mutex"))
+    return reasons
+
+
+def _cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
+    if not _variant(torch).cpu:
+        return []
+    reasons = _cuda_intent(by_name)
     if not reasons:
         return []
     return [
@@ -302,20 +332,30 @@ def _relabel(finding: Finding, label: str) -> Finding:
     )
 
 
-def _across(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
+def _across(
+    pairs: Sequence[tuple[Package, Package]], in_b: dict[str, Package]
+) -> tuple[list[Finding], set[str]]:
+    """Findings on paired packages, and the B torches whose own `cpu-build` they include."""
     found = []
+    merged: set[str] = set()
     for pa, pb in pairs:
         if pa.name.lower() not in VARIANT_NAMES and pb.name.lower() not in VARIANT_NAMES:
             continue
         va, vb = _variant(pa), _variant(pb)
         if va.cuda and vb.cpu:
+            # B's own CUDA intent for this very torch is said here, once.
+            reasons = _cuda_intent(in_b) if pb.name.lower() in TORCH_NAMES else []
+            if reasons:
+                merged.add(pb.name)
+            although = " although B's " + " and ".join(r for r, _ in reasons) if reasons else ""
+            fix = f"; reinstall {pb.name} with a CUDA build" if reasons else ""
             found.append(
                 Finding(
                     severity="error",
                     code="cpu-build",
                     message=f"{pa.name}: A has a CUDA {va.cuda} build ({_brief(pa)}), B a CPU "
-                    f"build ({_brief(pb)}): B will not use the GPU",
-                    packages=(pa.name,),
+                    f"build ({_brief(pb)}){although}: B will not use the GPU{fix}",
+                    packages=(pa.name, *(n for _, n in reasons)),
                 )
             )
         elif va.cpu and vb.cuda:
@@ -328,7 +368,7 @@ def _across(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
                     packages=(pa.name,),
                 )
             )
-    return found
+    return found, merged
 
 
 def _python_minor(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:
@@ -368,6 +408,55 @@ def _newer_everywhere(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]
             code="newer-everywhere",
             message=f"all {ups} version changes are upgrades in B: B looks like the same request "
             "solved later; to reproduce A, resolve with `exclude_newer` set to A's date",
+            packages=(),
+        )
+    ]
+
+
+def _duplicates(packages: Sequence[Package]) -> list[Finding]:
+    """The same project installed by conda and by pip in one environment."""
+    conda: dict[str, Package] = {}
+    pip: dict[str, Package] = {}
+    for package in packages:
+        into = conda if package.manager == "conda" else pip
+        into.setdefault(pair_key(package.name, package.manager), package)
+    found = []
+    for key in sorted(conda.keys() & pip.keys()):
+        pc, pp = conda[key], pip[key]
+        both_exact = is_exact(pc.version) and is_exact(pp.version)
+        differ = both_exact and not same_version(pc.version, pp.version, across_managers=True)
+        torchy = key == "torch" or key in _PIP_EXTENSIONS
+        module = import_name(key)
+        what = f"both install the module `{module}`" if module else "both install its files"
+        found.append(
+            Finding(
+                severity="error" if torchy or differ else "warning",
+                code="duplicate-install",
+                message=f"{key} is installed twice: conda's {_describe(pc)} and pip's "
+                f"{pp.name} {pp.version or '(any version)'}; {what}, and whichever was "
+                "installed last overwrote the other's files, so what Python imports need "
+                f"not be what conda lists; keep one: `pip uninstall {pp.name}` then reinstall "
+                f"conda's {pc.name}, or drop {pc.name} from the conda packages",
+                packages=(pc.name, pp.name) if pc.name != pp.name else (pc.name,),
+            )
+        )
+    return found
+
+
+# The pip names of the packages compiled against torch (EXTENSIONS holds conda's).
+_PIP_EXTENSIONS = frozenset(pair_key(name, "conda") for name in EXTENSIONS)
+
+
+def _platform_mismatch(a: Snapshot, b: Snapshot) -> list[Finding]:
+    if not (a.platform and b.platform and a.platform != b.platform):
+        return []
+    return [
+        Finding(
+            severity="warning",
+            code="platform-mismatch",
+            message=f"A is for {a.platform}, B for {b.platform}: builds, CUDA packages and "
+            "platform-only dependencies differ for that reason alone; to find drift, "
+            "compare snapshots of one platform (`--platform` picks a lock's)",
             packages=(),
         )
     ]

@@ -65,6 +65,41 @@ CRITICAL: frozenset[str] = frozenset(
 )
 
 
+# PyPI project (PEP 503 name) → the top-level module it installs, where it is not the
+# name itself; a name with `-` not listed here is not guessed.
+_IMPORT_NAMES: dict[str, str] = {
+    "torch-geometric": "torch_geometric",
+    "torch-scatter": "torch_scatter",
+    "torch-sparse": "torch_sparse",
+    "torch-cluster": "torch_cluster",
+    "torch-spline-conv": "torch_spline_conv",
+    "pyg-lib": "pyg_lib",
+    "opencv-python": "cv2",
+    "opencv-python-headless": "cv2",
+    "opencv-contrib-python": "cv2",
+    "pillow": "PIL",
+    "pyyaml": "yaml",
+    "scikit-learn": "sklearn",
+    "scikit-image": "skimage",
+    "pytorch-lightning": "pytorch_lightning",
+    "protobuf": "google.protobuf",
+    "beautifulsoup4": "bs4",
+    "python-dateutil": "dateutil",
+    "typing-extensions": "typing_extensions",
+    "pyzmq": "zmq",
+    "attrs": "attr",
+}
+
+
+def import_name(pip_name: str) -> str | None:
+    """The module a PyPI project installs (`torch` → `torch`, `pillow` → `PIL`), or None
+    when it cannot be told from the name (`python-foo` need not install `python_foo`)."""
+    key = str(canonicalize_name(pip_name))
+    if key in _IMPORT_NAMES:
+        return _IMPORT_NAMES[key]
+    return key if key.replace("_", "").isalnum() and "." not in key else None
+
+
 def pair_key(name: str, manager: Manager) -> str:
     """The name both managers agree on: the PEP 503 form of the PyPI project name."""
     if manager == "conda":

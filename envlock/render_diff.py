@@ -41,7 +41,10 @@ def describe(package: Package | None, *, channel: bool = True) -> str:
 def headline(drift: Drift) -> str:
     """One line: the two sides, the platform, what was compared."""
     a, b = drift.a, drift.b
-    platform = f" · platform {drift.platform}" if drift.platform else ""
+    if drift.platforms_differ:
+        platform = f" · platforms differ: A is {a.platform}, B is {b.platform}"
+    else:
+        platform = f" · platform {drift.platform}" if drift.platform else ""
     skipped = []
     if not drift.builds_compared:
         skipped.append("builds (a side records none)")
@@ -54,14 +57,40 @@ def headline(drift: Drift) -> str:
     )
 
 
+def plural(count: int, noun: str, verb: str = "") -> str:
+    """`1 package differs`, `2 packages differ` (`verb` in its plural form)."""
+    one = count == 1
+    words = [str(count), noun if one else f"{noun}s"]
+    if verb:
+        words.append(_SINGULAR.get(verb, f"{verb}s") if one else verb)
+    return " ".join(words)
+
+
+_SINGULAR = {"are": "is", "match": "matches"}
+
+
+def resolved_line(drift: Drift) -> str | None:
+    """What the spec side's specs resolved to, when one side only states specs."""
+    if drift.specs_side is None:
+        return None
+    specs, env = ("A", "B") if drift.specs_side == "a" else ("B", "A")
+    return (
+        f"{specs} states specs: {plural(drift.resolved_dependencies, 'more package')} in "
+        f"{env} {'is a dependency' if drift.resolved_dependencies == 1 else 'are dependencies'}"
+        f" the specs resolved to (not listed as changes)"
+    )
+
+
 def summary(drift: Drift) -> str:
     """`identical` or how many packages differ, how many of them critical."""
     if drift.identical:
-        return f"identical: {drift.paired} packages match in everything compared"
+        if drift.specs_side is not None:
+            return f"identical: all {plural(drift.paired, 'spec')} satisfied"
+        return f"identical: {plural(drift.paired, 'package', 'match')} in everything compared"
     critical = sum(c.critical for c in drift.changes)
     return (
-        f"{len(drift.changes)} packages differ ({critical} critical); "
-        f"{drift.paired} packages paired"
+        f"{plural(len(drift.changes), 'package', 'differ')} ({critical} critical); "
+        f"{drift.paired} paired"
     )
 
 
@@ -83,6 +112,9 @@ def rich_report(drift: Drift) -> RenderableType:
         changes = [c for c in drift.changes if c.change == kind]
         if changes:
             parts.append(_kind_table(kind, changes))
+    resolved = resolved_line(drift)
+    if resolved:
+        parts.append(Text(resolved, style="dim"))
     style = "bold green" if drift.identical else "bold"
     parts.append(Text(summary(drift), style=style))
     return Group(*parts)
@@ -122,6 +154,9 @@ def markdown_report(drift: Drift) -> str:
                 f"{_md(describe(change.b))} | {'yes' if change.critical else ''} |"
             )
         lines.append("")
+    resolved = resolved_line(drift)
+    if resolved:
+        lines += [_md(resolved), ""]
     lines.append(f"_{_md(summary(drift))}_")
     return "\n".join(lines) + "\n"
 

@@ -131,3 +131,39 @@ def test_mutated_export_reports_exactly_the_edits(corpus: Path, tmp_path: Path, 
     drift = diff(snap, read_snapshot(mutated))
     assert {(c.name, c.change) for c in drift.changes} == expected
     assert len(expected) == (5 if snap.builds_known else 4)
+
+
+def test_spec_environment_against_its_lock_counts_dependencies(corpus: Path) -> None:
+    spec = corpus / "env-exports" / "EthanMarx__ztf-lfi-demo__environment.yaml"
+    lock = corpus / "lockfiles" / "EthanMarx__ztf-lfi-demo__conda-lock.yml"
+    ran = invoke(["diff", str(spec), str(lock), "--json"])
+    assert ran.exit_code == 0
+    doc = ran.json()
+    assert (doc["identical"], doc["changes"], doc["platform"]) == (True, [], "linux-64")
+    assert doc["a"]["specs"] is True
+    assert doc["resolved_dependencies"] + doc["paired"] == len(
+        read_snapshot(lock, platform="linux-64").packages
+    )
+    assert doc["resolved_dependencies"] > 250
+    codes = {f["code"] for f in doc["findings"]}
+    assert codes == {"duplicate-install", "mixed-cuda"}
+
+
+def test_explicit_files_of_two_platforms_warn(corpus: Path) -> None:
+    folder = corpus / "explicit"
+    linux = folder / "Ethanator__hubmap-organ-segmentation__conda-linux-64.lock"
+    osx = folder / "Ethanator__hubmap-organ-segmentation__conda-osx-64.lock"
+    doc = invoke(["diff", str(linux), str(osx), "--json"]).json()
+    assert (doc["platform"], doc["a"]["platform"], doc["b"]["platform"]) == (
+        None,
+        "linux-64",
+        "osx-64",
+    )
+    assert "platform-mismatch" in {f["code"] for f in doc["findings"]}
+
+
+def test_unrelated_environments_get_no_newer_everywhere_hint(corpus: Path) -> None:
+    folder = corpus / "env-exports"
+    a = read_snapshot(folder / "THUDM__GraphMAE__env.yml")
+    b = read_snapshot(folder / "guanjq__targetdiff__environment.yaml")
+    assert "newer-everywhere" not in {f.code for f in diff(a, b).findings}

@@ -125,9 +125,13 @@ def test_json_document_shape() -> None:
         "identical",
         "builds_compared",
         "channels_compared",
+        "paired",
+        "resolved_dependencies",
         "changes",
         "findings",
     ]
+    assert doc["a"] == {"source": "mem", "kind": "lock", "platform": "linux-64", "specs": False}
+    assert (doc["platform"], doc["paired"], doc["resolved_dependencies"]) == ("linux-64", 1, 0)
     assert doc["changes"] == [
         {
             "name": "pytorch",
@@ -190,7 +194,7 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     doc = differs.json()
     assert doc["envlock_diff"] == 1
     assert [c["name"] for c in doc["changes"]] == ["numpy", "pytorch"]
-    assert doc["a"] == {"source": str(a), "kind": "export"}
+    assert doc["a"] == {"source": str(a), "kind": "export", "platform": None, "specs": False}
     bad = invoke(["diff", str(a), str(tmp_path / "missing.yml"), "--json"])
     assert bad.exit_code == 2
     assert bad.json()["where"] == str(tmp_path / "missing.yml")
@@ -232,3 +236,96 @@ def test_diff_json_does_not_import_the_engines(tmp_path: Path) -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stderr.strip().splitlines()[-1] == "HEAVY:"
+
+
+def spec_snap(*packages: Package) -> Snapshot:
+    return Snapshot(
+        source="spec",
+        kind="export",
+        platform=None,
+        name=None,
+        channels=(),
+        packages=packages,
+        builds_known=False,
+        channels_known=False,
+        specs=True,
+    )
+
+
+def test_specs_against_an_environment_count_its_dependencies() -> None:
+    spec = spec_snap(conda("python", "3.8.*", build=None), conda("numpy", ">=1.20", build=None))
+    env = snap(
+        conda("python", "3.8.16"),
+        conda("numpy", "1.23.5"),
+        conda("libzlib", "1.2.13"),
+        pip("timm", "0.4.12"),
+    )
+    drift = diff(spec, env)
+    assert drift.identical
+    assert (drift.paired, drift.resolved_dependencies, drift.specs_side) == (2, 2, "a")
+    assert drift.to_dict()["resolved_dependencies"] == 2
+    backwards = diff(env, spec)
+    assert backwards.identical
+    assert (backwards.resolved_dependencies, backwards.specs_side) == (2, "b")
+    unmet = diff(spec_snap(conda("numpy", "<1.20", build=None), conda("scipy", "", None)), env)
+    assert {(c.name, c.change) for c in unmet.changes} == {
+        ("numpy", "version"),
+        ("scipy", "removed"),
+    }
+    assert unmet.resolved_dependencies == 3
+    pip_spec = diff(spec_snap(pip("numpy", ""), conda("timm", "", build=None)), env)
+    assert [(c.name, c.change) for c in pip_spec.changes] == [("timm", "manager")]
+    both = diff(spec, spec_snap(conda("python", "3.8.*", build=None)))
+    assert ([c.name for c in both.changes], both.resolved_dependencies) == (["numpy"], 0)
+
+
+def test_cli_refuses_two_output_formats(tmp_path: Path) -> None:
+    a, _ = _files(tmp_path)
+    for fmt in ("markdown", "table"):
+        ran = invoke(["diff", str(a), str(a), "--format", fmt, "--json"])
+        assert ran.exit_code == 2
+        assert ran.json()["message"] == (
+            f"--json and --format {fmt} ask for two outputs: pass one of them "
+            "(--json is the same as --format json)"
+        )
+    assert invoke(["diff", str(a), str(a), "--format", "json", "--json"]).exit_code == 0
+
+
+def test_cli_counts_in_words(tmp_path: Path) -> None:
+    a, _ = _files(tmp_path)
+    one = tmp_path / "one.yml"
+    one.write_text(EXPORT.replace("1.23.5", "1.24.0"), encoding="utf-8")
+    ran = invoke(["diff", str(a), str(one), "--format", "markdown"])
+    assert ran.exit_code == 1
+    assert "_1 package differs (1 critical); 3 paired_" in ran.stdout
+
+
+def test_cli_specs_against_a_lock(tmp_path: Path) -> None:
+    a, _ = _files(tmp_path)
+    spec = tmp_path / "history.yml"
+    spec.write_text("dependencies:\n  - pytorch=1.13\n  - numpy\n", encoding="utf-8")
+    ran = invoke(["diff", str(spec), str(a)])
+    assert ran.exit_code == 0
+    assert "A states specs: 1 more package in B is a dependency the specs resolved to" in (
+        ran.stdout.replace("\n", " ")
+    )
+    assert "identical: all 2 specs satisfied" in ran.stdout
+
+
+def test_cli_says_when_platforms_differ(tmp_path: Path) -> None:
+    linux = tmp_path / "linux.txt"
+    osx = tmp_path / "osx.txt"
+    url = "https://conda.anaconda.org/conda-forge/{}/zlib-1.2.13-{}.conda"
+    linux.write_text("@EXPLICIT\n" + url.format("linux-64", "hd590300_5") + "\n", "utf-8")
+    osx.write_text("@EXPLICIT\n" + url.format("osx-64", "h8a1eda9_5") + "\n", "utf-8")
+    ran = invoke(["diff", str(linux), str(osx), "--format", "markdown"])
+    assert ran.exit_code == 1
+    assert "platforms differ: A is linux-64, B is osx-64" in ran.stdout
+    assert "`platform-mismatch`" in ran.stdout
+    doc = invoke(["diff", str(linux), str(osx), "--json"]).json()
+    assert (doc["platform"], doc["a"]["platform"], doc["b"]["platform"]) == (
+        None,
+        "linux-64",
+        "osx-64",
+    )
+    assert [f["code"] for f in doc["findings"]] == ["platform-mismatch"]

@@ -175,3 +175,104 @@ def test_side_labels_merge_when_both_sides_agree() -> None:
 def test_corpus_findings(corpus: Path, name: str, expected: set[str]) -> None:
     env = read_snapshot(corpus / "env-exports" / name)
     assert set(codes(side_findings(env.packages))) == expected
+
+
+def test_duplicate_install_of_torch_names_both_versions() -> None:
+    found = side_findings(
+        [
+            conda("pytorch", "1.13.1", "cuda112py39hb0b7ed5_200"),
+            pip("torch", "2.3.1"),
+            conda("numpy", "1.26.4", "py39h474f0d3_0"),
+        ]
+    )
+    assert codes(found) == ["duplicate-install"]
+    assert (found[0].severity, found[0].packages) == ("error", ("pytorch", "torch"))
+    assert found[0].message == (
+        "torch is installed twice: conda's pytorch 1.13.1 (cuda112py39hb0b7ed5_200) and "
+        "pip's torch 2.3.1; both install the module `torch`, and whichever was installed "
+        "last overwrote the other's files, so what Python imports need not be what conda "
+        "lists; keep one: `pip uninstall torch` then reinstall conda's pytorch, or drop "
+        "pytorch from the conda packages"
+    )
+
+
+@pytest.mark.parametrize(
+    ("packages", "severity"),
+    [
+        ([conda("numpy", "1.23.5", "py38h0"), pip("numpy", "1.23.5")], "warning"),
+        ([conda("numpy", "1.23.5", "py38h0"), pip("numpy", "1.24.4")], "error"),
+        (
+            [
+                conda("pytorch-scatter", "2.1.1", "py38_torch_1.13.0_cu117"),
+                pip("torch-scatter", "2.1.1+pt113cu117"),
+            ],
+            "error",
+        ),
+        ([conda("torchvision", "0.14.1", "py38_cu117"), pip("torchvision", "0.14.1")], "error"),
+        ([conda("py-opencv", "4.6.0", "py38h0"), pip("opencv-python", "4.6.0.66")], "error"),
+    ],
+)
+def test_duplicate_install_severity(packages: list[Package], severity: str) -> None:
+    (finding,) = [f for f in side_findings(packages) if f.code == "duplicate-install"]
+    assert finding.severity == severity
+
+
+def test_duplicate_install_claims_a_module_only_when_the_name_tells() -> None:
+    (cv2,) = side_findings([conda("py-opencv", "4.6.0"), pip("opencv-python", "4.6.0.66")])
+    assert "both install the module `cv2`" in cv2.message
+    (odd,) = side_findings([conda("python-foo", "1.0"), pip("python-foo", "1.0")])
+    assert "both install its files" in odd.message
+
+
+def test_cpu_build_across_and_against_intent_is_one_finding() -> None:
+    a = snap(PYTORCH_CUDA, conda("pytorch-cuda", "11.7", "h778d358_5"))
+    b = snap(PYTORCH_CPU, conda("pytorch-cuda", "11.7", "h778d358_5"))
+    (finding,) = diff(a, b).findings
+    assert (finding.code, finding.packages) == ("cpu-build", ("pytorch", "pytorch-cuda"))
+    assert finding.message == (
+        "pytorch: A has a CUDA 11.7 build (1.13.1 py3.8_cuda11.7_cudnn8.5.0_0), B a CPU "
+        "build (1.13.1 py3.8_cpu_0) although B's pytorch-cuda 11.7 asks for CUDA: B will "
+        "not use the GPU; reinstall pytorch with a CUDA build"
+    )
+
+
+def test_newer_everywhere_needs_plausibly_one_environment() -> None:
+    shared_a = [conda("numpy", "1.23.5"), conda("scipy", "1.10.0"), conda("zlib", "1.2.13")]
+    shared_b = [conda("numpy", "1.24.2"), conda("scipy", "1.10.1"), conda("zlib", "1.2.13.1")]
+    only_a = [conda(f"a{i}", "1") for i in range(4)]
+    only_b = [conda(f"b{i}", "1") for i in range(4)]
+    unrelated = diff(snap(*shared_a, *only_a), snap(*shared_b, *only_b))
+    assert unrelated.paired == 3
+    assert "newer-everywhere" not in codes(unrelated.findings)
+    grown = diff(snap(*shared_a), snap(*shared_b, *only_b[:3]))
+    assert "newer-everywhere" in codes(grown.findings)
+
+
+def test_platform_mismatch() -> None:
+    a = Snapshot(
+        source="a", kind="explicit", platform="linux-64", name=None, channels=(),
+        packages=(conda("zlib", "1.2.13", "h0"),), builds_known=True, channels_known=False,
+    )  # fmt: skip
+    b = Snapshot(
+        source="b", kind="explicit", platform="osx-64", name=None, channels=(),
+        packages=(conda("zlib", "1.2.13", "h1"),), builds_known=True, channels_known=False,
+    )  # fmt: skip
+    drift = diff(a, b)
+    (finding,) = drift.findings
+    assert (finding.severity, finding.code) == ("warning", "platform-mismatch")
+    assert finding.message.startswith("A is for linux-64, B for osx-64: ")
+    assert drift.platform is None
+    assert diff(a, a).platform == "linux-64"
+
+
+@pytest.mark.corpus
+def test_corpus_conda_pytorch_beside_pip_torch(corpus: Path) -> None:
+    lock = read_snapshot(
+        corpus / "lockfiles" / "EthanMarx__ztf-lfi-demo__conda-lock.yml", platform="linux-64"
+    )
+    found = side_findings(lock.packages)
+    assert set(codes(found)) == {"duplicate-install", "mixed-cuda"}
+    (duplicate,) = [f for f in found if f.code == "duplicate-install"]
+    assert duplicate.severity == "error"
+    assert "conda's pytorch 1.13.1 (cuda112" in duplicate.message
+    assert "pip's torch 2.3.1" in duplicate.message

@@ -176,3 +176,95 @@ def test_missing_file_is_bad_input(tmp_path: Path) -> None:
     with pytest.raises(BadInputError) as caught:
         read_snapshot(tmp_path / "nope.yml")
     assert caught.value.where == str(tmp_path / "nope.yml")
+
+
+def test_scalars_stay_text_even_when_they_look_like_dates_or_numbers(tmp_path: Path) -> None:
+    export = _write(tmp_path, "name: 2023-02-30\ndependencies:\n  - python=3.10\n  - x=1.10=0123\n")
+    snap = read_snapshot(export)
+    assert snap.name == "2023-02-30"
+    assert [(p.version, p.build) for p in snap.packages] == [("3.10", None), ("1.10", "0123")]
+    recipe = _write(tmp_path, "envlock: 1\nname: 2023-02-30\npython: 3.10\n", name="r.yml")
+    assert {p.name: p.version for p in read_snapshot(recipe).packages} == {"python": "3.10.*"}
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("name: !!timestamp 2023-02-30\ndependencies: [python=3.8]\n", 1),
+        ("name: x\ndependencies:\n  - python=3.8\n  - !!int abc\n", 4),
+        ("name: x\nprefix: !!float nope\ndependencies: [python=3.8]\n", 2),
+    ],
+)
+def test_a_value_a_tag_cannot_construct_names_its_line(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path)
+    assert caught.value.where == f"{path}:{line}"
+    assert caught.value.exit_code == 2
+
+
+def test_a_lock_with_a_value_a_tag_cannot_construct_names_its_line(tmp_path: Path) -> None:
+    text = (
+        "version: 1\nmetadata:\n  platforms: [linux-64]\n  channels: []\n"
+        "  bogus: !!timestamp 2023-02-30\npackage:\n  - {}\n"
+    )
+    path = _write(tmp_path, text, name="conda-lock.yml")
+    assert detect_kind(path) == "lock"
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path, platform="linux-64")
+    assert caught.value.where == f"{path}:5"
+
+
+def test_recipe_dependencies_must_be_a_list(tmp_path: Path) -> None:
+    path = _write(tmp_path, 'envlock: 1\nname: x\npython: "3.8"\ndependencies: numpy\n')
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path)
+    assert caught.value.where == f"{path}:4"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\n   \n\t\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "this is not a text file"),
+        (b"numpy==1.0\n\x00\x00\x00\x00", "this is not a text file"),
+        (b"# only a comment\n--find-links https://example.org\n", "this file lists no packages"),
+    ],
+)
+def test_empty_binary_or_packageless_files_are_bad_input(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    path = tmp_path / "snapshot.txt"
+    path.write_bytes(content)
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path)
+    assert caught.value.message.startswith(message)
+    assert caught.value.where == str(path)
+
+
+def test_platform_from_platforms_key_or_micromamba_subdirs(tmp_path: Path) -> None:
+    spec = _write(tmp_path, "platforms: [osx-64]\ndependencies: [python=3.9]\n")
+    assert read_snapshot(spec).platform == "osx-64"
+    micromamba = _write(
+        tmp_path,
+        "dependencies:\n  - conda-forge/linux-64::python==3.8.16=he550d4f_1_cpython\n"
+        "  - conda-forge/noarch::tzdata==2023c=h71feb2d_0\n",
+        name="mm.yml",
+    )
+    assert read_snapshot(micromamba).platform == "linux-64"
+    assert read_snapshot(_write(tmp_path, EXPORT, name="plain.yml")).platform is None
+
+
+def test_which_snapshots_only_state_specs(tmp_path: Path) -> None:
+    assert read_snapshot(_write(tmp_path, EXPORT)).specs is False
+    history = _write(tmp_path, "dependencies: [python=3.9, pytorch]\n", name="h.yml")
+    assert read_snapshot(history).specs is True
+    recipe = _write(tmp_path, 'envlock: 1\nname: x\npython: "3.8"\n', name="r.yml")
+    assert read_snapshot(recipe).specs is True
+    freeze = _write(tmp_path, "numpy==1.23.5\nx @ https://e.org/x-1.0.tar.gz\n", name="f.txt")
+    assert read_snapshot(freeze).specs is False
+    loose = _write(tmp_path, "numpy==1.23.5\ntimm\n", name="req.txt")
+    assert read_snapshot(loose).specs is True

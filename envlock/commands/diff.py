@@ -31,9 +31,8 @@ Examples:
     "--format",
     "fmt",
     type=click.Choice(["table", "json", "markdown"]),
-    default="table",
-    show_default=True,
-    help="table (rich, grouped by change), json (same as --json) or markdown.",
+    default=None,
+    help="table (rich, grouped by change; the default), json (same as --json) or markdown.",
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 @click.option(
@@ -42,7 +41,7 @@ Examples:
     help="Only python, torch, CUDA, cuDNN, PyG, numpy and BLAS packages count.",
 )
 def command(  # noqa: PLR0917 - click passes every option as an argument
-    a: Path, b: Path, platform: str | None, fmt: str, json_mode: bool, critical_only: bool
+    a: Path, b: Path, platform: str | None, fmt: str | None, json_mode: bool, critical_only: bool
 ) -> int:
     """Compare environment snapshots A and B: what changed, and what it breaks.
 
@@ -58,12 +57,23 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
     removed, added, version, build, channel, manager; builds and channels are
     compared only when both sides record them, and the output says so. Findings
     on top explain CPU builds where CUDA was meant, CUDA runtime and PyG/torch ABI
-    mismatches, mixed CUDA majors, python minor changes, and B newer everywhere.
+    mismatches, mixed CUDA majors, one package installed by both conda and pip,
+    python minor changes, sides for different platforms, and B newer everywhere.
+
+    \b
+    A side that only states specs (a --from-history export, a recipe) against an
+    environment is compared spec by spec: the environment's other packages are
+    counted as the dependencies the specs resolved to, not listed as added.
 
     \b
     Exit codes: 0 identical in what was compared · 1 something differs · 2 bad
     input (the message names file:line).
     """
+    if json_mode and fmt not in (None, "json"):
+        raise click.UsageError(
+            f"--json and --format {fmt} ask for two outputs: pass one of them "
+            "(--json is the same as --format json)"
+        )
     json_mode = json_mode or fmt == "json"
     if platform is not None:
         check_platform(platform)

@@ -23,17 +23,34 @@ _LOCK_METADATA = re.compile(r"^metadata:\s*$", re.MULTILINE)
 _YAML_KEY = re.compile(r"^(?:---\s*$|[A-Za-z_][\w\-]*:(?:\s|$))")
 
 
+_NOT_TEXT = (
+    "this is not a text file (it holds bytes that are not UTF-8 text), so it is no "
+    "snapshot: pass an export, lock, explicit file, `conda list` output or pip freeze"
+)
+
+
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8-sig")
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise BadInputError(
             "no such file or folder: pass an export, lock, explicit file, `conda list` "
             "output, pip freeze or an environment prefix",
             where=str(path),
         ) from None
-    except (OSError, UnicodeDecodeError) as error:
+    except UnicodeDecodeError:
+        raise BadInputError(_NOT_TEXT, where=str(path)) from None
+    except OSError as error:
         raise BadInputError(f"cannot read this file: {error}", where=str(path)) from None
+    if not text.strip():
+        raise BadInputError(
+            "the file is empty: pass an export, lock, explicit file, `conda list` output or "
+            "pip freeze that lists the environment's packages",
+            where=str(path),
+        )
+    if "\x00" in text:
+        raise BadInputError(_NOT_TEXT, where=str(path))
+    return text
 
 
 def detect_kind(path: Path, text: str | None = None) -> SnapshotKind:

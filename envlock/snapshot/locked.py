@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
@@ -18,12 +19,27 @@ from envlock.models import Package
 from envlock.platforms import host_platform
 from envlock.snapshot.model import Snapshot
 
+if TYPE_CHECKING:
+    from envlock.lockfile import Lock
+
+
+def _read_lock(path: Path) -> Lock:
+    """`envlock.lockfile.read_lock`, with a value an explicit YAML tag cannot construct
+    (`!!timestamp 2023-02-30`) reported as bad input naming its line, not a traceback."""
+    from envlock.lockfile import read_lock
+
+    try:
+        return read_lock(path)
+    except (ValueError, TypeError, OverflowError) as error:
+        from envlock.snapshot.yamlenv import load_yaml
+
+        load_yaml(path, path.read_text(encoding="utf-8"))  # raises naming the line
+        raise BadInputError(f"cannot read this lock: {error}", where=str(path)) from None
+
 
 def lock_platforms(path: Path) -> tuple[str, ...]:
     """The platforms a conda-lock.yml holds."""
-    from envlock.lockfile import read_lock
-
-    lock = read_lock(path)
+    lock = _read_lock(path)
     return tuple(sorted(set(lock.platforms) | set(lock.packages)))
 
 
@@ -52,9 +68,7 @@ def choose_platform(path: Path, available: Iterable[str], wanted: str | None) ->
 
 def read_lock_snapshot(path: Path, *, platform: str | None) -> Snapshot:
     """One platform of a conda-lock.yml (see `choose_platform`)."""
-    from envlock.lockfile import read_lock
-
-    lock = read_lock(path)
+    lock = _read_lock(path)
     chosen = choose_platform(path, set(lock.platforms) | set(lock.packages), platform)
     return Snapshot(
         source=str(path),

@@ -28,6 +28,10 @@ class Snapshot:
     channel (an export whose lines have no `channel::`). A package whose version is a
     constraint rather than an exact version (`--from-history` exports, specs) holds the
     constraint in `version` (`3.9.*`, `>=1.2`, or "" for none); see `versions.is_exact`.
+    `specs` is True when the source states what was asked for rather than what was
+    installed (a `--from-history` export, an environment.yml with loose specs, a recipe,
+    a requirements file with unpinned lines): the diff then treats the other side's extra
+    packages as the dependencies those specs resolved to.
     """
 
     source: str
@@ -39,7 +43,13 @@ class Snapshot:
     builds_known: bool
     channels_known: bool
     prefix: str | None = None
+    specs: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """The identity part shown in `diff --json` (`a` and `b`)."""
-        return {"source": self.source, "kind": self.kind}
+        return {
+            "source": self.source,
+            "kind": self.kind,
+            "platform": self.platform,
+            "specs": self.specs,
+        }

@@ -12,6 +12,7 @@ from envlock.errors import BadInputError, where
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.specs import parse_pip_line
+from envlock.snapshot.versions import is_exact
 
 _LIST_HEADER = re.compile(r"^#\s*Name\s+Version\s+Build", re.IGNORECASE)
 _PREFIX_HEADER = re.compile(r"^#\s*packages in environment at (.+?):?\s*$")
@@ -96,6 +97,13 @@ def read_pip(path: Path, lines: list[str]) -> Snapshot:
             ) from None
         if package is not None:
             packages.append(package)
+    if not packages:
+        raise BadInputError(
+            "this file lists no packages (only comments or pip options), so it is no "
+            "snapshot: pass a pip freeze, an export, a lock, an explicit file or "
+            "`conda list` output",
+            where=str(path),
+        )
     return Snapshot(
         source=str(path),
         kind="pip",
@@ -105,4 +113,5 @@ def read_pip(path: Path, lines: list[str]) -> Snapshot:
         packages=tuple(packages),
         builds_known=False,
         channels_known=False,
+        specs=any(p.url is None and not is_exact(p.version) for p in packages),
     )

@@ -2,6 +2,9 @@
 
 PyYAML's C loader keeps a 5,000-line export under a tenth of a second; its error marks
 give the line of a syntax error, and a bad entry's line is found by scanning the text.
+Scalars stay text (`envlock.lockyaml.safe_loader`): `name: 2023-02-30`, `python: 3.10`
+and all-digit builds are read as written, never as dates or numbers; a value an explicit
+tag cannot construct (`!!int abc`) is bad input naming its line.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from typing import Any
 import yaml
 
 from envlock.errors import BadInputError, where
+from envlock.lockyaml import safe_loader
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot, SnapshotKind
 from envlock.snapshot.specs import CondaSpec, parse_conda_spec, parse_pip_line
@@ -19,10 +23,24 @@ from envlock.snapshot.specs import CondaSpec, parse_conda_spec, parse_pip_line
 RECIPE_KEYS = ("stack", "python", "envlock")
 
 
+class _MarkedLoader(yaml.CSafeLoader):
+    """The text-keeping safe loader; a value that fails to construct names its node's line."""
+
+    yaml_implicit_resolvers = safe_loader().yaml_implicit_resolvers
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot construct {node.tag} {node.value!r}: {error}", node.start_mark
+            ) from None
+
+
 def load_yaml(path: Path, text: str) -> Any:
-    """Parse YAML safely with the C loader; a syntax error names file:line."""
+    """Parse YAML safely with the C loader, keeping scalars as text; errors name file:line."""
     try:
-        return yaml.load(text, Loader=yaml.CSafeLoader)
+        return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -59,7 +77,7 @@ def read_env_yaml(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
         elif entry is not None:
             raise BadInputError(
                 f"cannot read dependency {entry!r}: expected `name=version=build` or a `pip:` list",
-                where=where(path, line_of(text, str(next(iter(entry))) if entry else "")),
+                where=where(path, _entry_line(text, entry)),
             )
     # A file that pins every conda package (`name=ver` or `name=ver=build`) is an export;
     # anything looser (`pytorch`, `numpy>=1.2`) is a spec, where `=3.9` means `3.9.*`.
@@ -71,13 +89,14 @@ def read_env_yaml(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
     return Snapshot(
         source=str(path),
         kind=kind,
-        platform=None,
+        platform=_platform(conda, data.get("platforms")),
         name=_opt_str(data.get("name")),
         channels=_channels(data.get("channels")),
         packages=tuple(packages),
         builds_known=any(spec.build is not None for spec in conda),
         channels_known=bool(conda) and all(spec.channel is not None for spec in conda),
         prefix=str(prefix) if prefix is not None else None,
+        specs=spec_mode,
     )
 
 
@@ -94,7 +113,13 @@ def read_recipe(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
     if isinstance(stack, dict) and stack.get("pytorch") is not None:
         wanted["pytorch"] = Package(name="pytorch", version=f"{stack['pytorch']}.*")
     for key in ("dependencies", "pins"):
-        for entry in data.get(key) or ():
+        entries = data.get(key) or []
+        if not isinstance(entries, list):
+            raise BadInputError(
+                f"`{key}` must be a list of conda matchspecs",
+                where=where(path, line_of(text, f"{key}:")),
+            )
+        for entry in entries:
             spec = _conda_entry(path, text, str(entry))
             wanted[spec.name] = spec.package(spec_mode=key == "dependencies")
     pip = _pip_section(path, text, data.get("pip") or [])
@@ -107,6 +132,7 @@ def read_recipe(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
         packages=(*wanted.values(), *pip),
         builds_known=False,
         channels_known=False,
+        specs=True,
     )
 
 
@@ -138,6 +164,22 @@ def _pip_section(path: Path, text: str, lines: object) -> list[Package]:
         if package is not None:
             packages.append(package)
     return packages
+
+
+def _platform(conda: list[CondaSpec], platforms: object) -> str | None:
+    """The one platform the file is for: its `platforms:` list (conda-lock's environment.yml
+    key) when that names one, else the one subdir (not noarch) its micromamba lines share."""
+    if isinstance(platforms, list) and len(platforms) == 1 and isinstance(platforms[0], str):
+        return platforms[0]
+    subdirs = {spec.subdir for spec in conda if spec.subdir and spec.subdir != "noarch"}
+    return subdirs.pop() if len(subdirs) == 1 else None
+
+
+def _entry_line(text: str, entry: object) -> int | None:
+    """The line of a dependency entry that is neither a spec line nor a `pip:` list."""
+    if isinstance(entry, dict) and entry:
+        return line_of(text, str(next(iter(entry))))
+    return line_of(text, str(entry)) if isinstance(entry, str | list) and entry else None
 
 
 def _channels(value: object) -> tuple[str, ...]:
