@@ -460,6 +460,7 @@ def test_shipped_recipes_load(name: str) -> None:
     recipe = load_recipe(REPO / "recipes" / f"{name}.yml")
     assert recipe.name == name
     assert recipe.kind == "recipe"
+    validate_specs(recipe)
 
 
 def test_full_format_reads_every_key(tmp_path: Path) -> None:
@@ -598,6 +599,7 @@ def test_every_corpus_environment_file_reads(corpus: Path) -> None:
     for path in files:
         recipe = load_recipe(path)
         assert recipe.kind == "environment", path
+        validate_specs(recipe)  # what conda-lock accepted, rattler reads too
         assert recipe.dependencies_for("linux-64"), path
         for platform in ("linux-64", "osx-64", "win-64"):
             spec_set = expand(recipe, platform)
