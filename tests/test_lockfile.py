@@ -535,3 +535,10 @@ def test_empty_lock_round_trips_and_conda_lock_reads_it(tmp_path: Path) -> None:
     assert empty.packages == {"linux-64": ()}
     assert read_lock(path).for_platform("linux-64") == ()
     assert parse_with_conda_lock(path).package == []
+
+
+def test_a_tag_that_cannot_be_built_is_bad_input(tmp_path: Path) -> None:
+    path = tmp_path / "conda-lock.yml"
+    path.write_text("version: !!int abc\nmetadata: {}\npackage: []\n")
+    with pytest.raises(BadInputError, match="a value cannot be read"):
+        read_lock(path)
