@@ -35,9 +35,17 @@ Examples:
   envlock check recipes/m3net.yml --json | jq '.platforms["linux-64"].specs'
 
 \b
-Exit codes: 0 the recipe expands; 2 bad input: an invalid recipe (the
-message names file:line and the fix) or a stack that cannot exist, such as
-PyTorch 1.7 on CUDA 11.7 (the message names the CUDA versions that do).
+Every dependency and pin is parsed with the solver's own matchspec parser
+(rattler); all that fail are listed at once, each with its line. A spec
+naming a channel the file does not list (`pytorch::pytorch=2.0.1`) adds that
+channel last, with a note, as conda and conda-lock do. `stack.source: pip`
+is shown, but its wheels are not locked yet (resolve refuses it).
+
+\b
+Exit codes: 0 the recipe expands; 2 bad input: an invalid recipe or
+matchspec (the message names file:line and the fix) or a stack that cannot
+exist, such as PyTorch 1.7 on CUDA 11.7 (the message names the CUDA versions
+that do).
 """
 
 
