@@ -9,13 +9,16 @@ so that locks, exports and prefixes compare; `channel_url` goes the other way.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit, urlunsplit
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit, urlunsplit
 
+from envlock.errors import BadInputError
 from envlock.platforms import SUBDIRS
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 _ANACONDA_DEFAULTS_HOSTS = ("repo.anaconda.com", "repo.continuum.io")
 _TOKEN = re.compile(r"/t/[^/]+")
+_LEADING_TOKEN = re.compile(r"^/t/([^/]+)(?=/|$)")
 
 
 def is_url(channel: str) -> bool:
@@ -31,6 +34,76 @@ def redact(url: str) -> str:
     netloc = parts.netloc.rsplit("@", 1)[-1]
     path = _TOKEN.sub("", parts.path)
     return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
+
+
+def mask(url: str) -> str:
+    """For messages: `user:<PASSWORD>@` and `/t/<TOKEN>/` instead of the secrets.
+
+    Unlike `redact` (used for locks), the reader still sees that credentials were sent
+    and where: `http://host/t/<TOKEN>/pytorch/...` is the URL that was requested.
+    """
+    if not is_url(url):
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user, colon, _ = userinfo.partition(":")
+        netloc = f"{user}:<PASSWORD>@{host}" if colon else f"<USER>@{host}"
+    path = _TOKEN.sub("/t/<TOKEN>", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Credentials:
+    """What a URL carried for one host: a user and password, or a conda `/t/<token>`."""
+
+    host: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+
+    def to_rattler(self) -> dict[str, object]:
+        """The value rattler's authentication file keeps for the host."""
+        if self.token is not None:
+            return {"CondaToken": self.token}
+        return {"BasicHTTP": {"username": self.username or "", "password": self.password or ""}}
+
+
+def split_credentials(url: str) -> tuple[str, Credentials | None]:
+    """`url` without `user:password@` and a leading `/t/<token>`, and what was removed.
+
+    Raises BadInputError when the URL carries both (one host holds one kind of
+    credential) or a token that is not the first path segment (it could not be put back
+    where it was).
+    """
+    if not is_url(url):
+        return url, None
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    token_match = _LEADING_TOKEN.match(parts.path)
+    if not at and token_match is None:
+        if _TOKEN.search(parts.path):
+            raise BadInputError(
+                f"{mask(url)}: a /t/<TOKEN> is supported right after the host only "
+                "(https://host/t/<TOKEN>/channel)"
+            )
+        return url, None
+    if at and token_match is not None:
+        raise BadInputError(f"{mask(url)}: give either user:password@ or /t/<TOKEN>, not both")
+    path = parts.path
+    if token_match is not None:
+        credentials = Credentials(host=parts.hostname or host, token=unquote(token_match.group(1)))
+        path = path[token_match.end() :] or ""
+        if _TOKEN.search(path):
+            raise BadInputError(f"{mask(url)}: more than one /t/<TOKEN> in the URL")
+    else:
+        user, _, password = userinfo.partition(":")
+        credentials = Credentials(
+            host=parts.hostname or host, username=unquote(user), password=unquote(password)
+        )
+    bare = urlunsplit((parts.scheme, host, path, parts.query, parts.fragment))
+    return bare, credentials
 
 
 def channel_url(channel: str, alias: str = DEFAULT_CHANNEL_ALIAS) -> str:

@@ -8,20 +8,27 @@ then writes `DIR/<name>/conda-lock.yml` and every `DIR/<name>/<platform>.lock` t
 (envlock.atomic.write_many): a failure at any step leaves the old lock byte-identical.
 
 The input hash and the lock metadata `--check` reads live in envlock.inputs.
+
+pip lines are not locked yet (envlock has no pip layer): the conda part is resolved and
+every result names the pip requirements it leaves out (`pip_not_locked`), so nobody
+mistakes the lock for the whole environment. A `stack.source: pip` recipe (PyTorch from
+wheels) is refused before solving: its lock would lack PyTorch itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name
-from envlock.errors import AnswerIsNoError, BadInputError
+from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError
 from envlock.inputs import (
     INPUTS_PREFIX,
     canonical,
@@ -37,7 +44,8 @@ if TYPE_CHECKING:
     from envlock.recipe import Recipe
 
 LOCK_FILE = "conda-lock.yml"
-Status = Literal["written", "unchanged", "fresh", "stale"]
+Status = Literal["written", "unchanged", "fresh", "stale", "failed"]
+
 HIGHLIGHTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("python", ("python",)),
     ("pytorch", ("pytorch",)),
@@ -66,6 +74,7 @@ class Plan:
     """One recipe's resolve before any solving: the requests, hashes and the lock's state."""
 
     recipe: Recipe
+    recipe_path: Path
     specsets: tuple[SpecSet, ...]
     hashes: Mapping[str, str]
     inputs: Mapping[str, Mapping[str, Any]]
@@ -80,6 +89,13 @@ class Plan:
     @property
     def platforms(self) -> tuple[str, ...]:
         return tuple(s.platform for s in self.specsets)
+
+    @property
+    def pip_not_locked(self) -> tuple[str, ...]:
+        """The pip requirement lines of every platform (options such as --find-links
+        left out), in recipe order: what this lock does NOT pin."""
+        lines = (line.strip() for s in self.specsets for line in s.pip)
+        return tuple(dict.fromkeys(x for x in lines if x and not x.startswith("-")))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -117,24 +133,33 @@ class PlatformResult:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RecipeResult:
-    """The outcome for one recipe."""
+    """The outcome for one recipe (`status: failed` carries the error, with several recipes)."""
 
-    name: str
+    name: str | None  # None when the recipe could not be read
     source: str
-    lock_dir: Path
+    lock_dir: Path | None
     status: Status
-    platforms: tuple[PlatformResult, ...]
+    platforms: tuple[PlatformResult, ...] = ()
     stale: tuple[str, ...] = ()
     moved: tuple[Move, ...] = ()
     files: tuple[Path, ...] = ()
+    pip_not_locked: tuple[str, ...] = ()
+    error: EnvlockError | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The recipe's part of the `envlock_resolve` JSON document."""
+        error = self.error
         return {
             "name": self.name,
             "source": self.source,
-            "lock_dir": str(self.lock_dir),
+            "lock_dir": str(self.lock_dir) if self.lock_dir else None,
             "status": self.status,
+            "error": (
+                {"code": error.exit_code, "message": error.message, "where": error.where}
+                if error
+                else None
+            ),
+            "pip_not_locked": list(self.pip_not_locked),
             "stale": list(self.stale),
             "files": [str(p) for p in self.files],
             "moved": [dataclasses.asdict(m) for m in self.moved],
@@ -155,9 +180,10 @@ class RecipeResult:
 def plan(recipe_path: Path, options: Options) -> Plan:
     """Load and expand a recipe, hash each platform, and compare with the existing lock."""
     from envlock.recipe import load_recipe
-    from envlock.stacks import expand
+    from envlock.stacks import expand, require_conda_source
 
     recipe = load_recipe(recipe_path)
+    require_conda_source(recipe)
     platforms = options.platforms or recipe.platforms
     specsets = []
     for platform in platforms:
@@ -202,6 +228,7 @@ def plan(recipe_path: Path, options: Options) -> Plan:
             )
     return Plan(
         recipe=recipe,
+        recipe_path=Path(recipe_path),
         specsets=tuple(specsets),
         hashes=hashes,
         inputs=inputs,
@@ -209,6 +236,14 @@ def plan(recipe_path: Path, options: Options) -> Plan:
         stale=tuple(stale),
         kept=kept,
     )
+
+
+def validate(plan_: Plan) -> None:
+    """What only a real resolve checks (it imports rattler, so never under `--check`):
+    every spec of the recipe parses as a conda matchspec (all bad ones listed)."""
+    from envlock.recipe import validate_specs
+
+    validate_specs(plan_.recipe)
 
 
 def check(plan_: Plan) -> RecipeResult:
@@ -235,13 +270,13 @@ def apply(plan_: Plan, options: Options) -> RecipeResult:
 
     if not plan_.stale and not options.force and not options.update:
         return _result(plan_, "unchanged")
+    if options.update and not plan_.lock_path.exists():
+        raise BadInputError(
+            f"--update {', '.join(options.update)}: there is no lock yet at "
+            f"{plan_.lock_path}; resolve without --update first"
+        )
     old = read_lock(plan_.lock_path) if (options.update or plan_.kept) else None
-    if options.update:
-        if old is None:
-            raise BadInputError(
-                f"--update needs an existing lock: {plan_.lock_path} does not exist; "
-                "resolve without --update first"
-            )
+    if options.update and old is not None:
         _check_update_names(options.update, old.packages, plan_.lock_path)
     try:
         solved = solve_platforms(
@@ -412,14 +447,70 @@ def _result(
         stale=stale,
         moved=moved,
         files=files,
+        pip_not_locked=plan_.pip_not_locked,
+    )
+
+
+def failed(source: Path, error: EnvlockError, plan_: Plan | None = None) -> RecipeResult:
+    """The result of a recipe that could not be resolved (one of several)."""
+    return RecipeResult(
+        name=plan_.recipe.name if plan_ else None,
+        source=str(source),
+        lock_dir=plan_.lock_dir if plan_ else None,
+        status="failed",
+        pip_not_locked=plan_.pip_not_locked if plan_ else (),
+        error=error,
     )
 
 
 def resolve(
-    recipe_paths: Sequence[Path], options: Options, *, check_only: bool = False
+    recipe_paths: Sequence[Path],
+    options: Options,
+    *,
+    check_only: bool = False,
+    solving: Callable[[Plan], AbstractContextManager[object]] | None = None,
 ) -> list[RecipeResult]:
-    """Plan every recipe first (bad input fails before any solving), then check or apply."""
-    plans = [plan(Path(p), options) for p in recipe_paths]
-    if check_only:
-        return [check(p) for p in plans]
-    return [apply(p, options) for p in plans]
+    """Plan (and validate) every recipe before any solving, then check or apply each.
+
+    One recipe: its error is raised. Several: every recipe is processed and a failing
+    one becomes a `status: failed` result carrying its error (see `exit_code`).
+    `solving(plan)` wraps each apply (a progress spinner).
+    """
+    single = len(recipe_paths) == 1
+    planned: list[Plan | RecipeResult] = []  # a plan, or the failure of planning
+    for path in recipe_paths:
+        try:
+            ready = plan(Path(path), options)
+            if not check_only:
+                validate(ready)
+        except EnvlockError as error:
+            if single:
+                raise
+            planned.append(failed(Path(path), error))
+            continue
+        planned.append(ready)
+    results: list[RecipeResult] = []
+    for item in planned:
+        if isinstance(item, RecipeResult):
+            results.append(item)
+        elif check_only:
+            results.append(check(item))
+        else:
+            try:
+                with solving(item) if solving else contextlib.nullcontext():
+                    results.append(apply(item, options))
+            except EnvlockError as error:
+                if single:
+                    raise
+                results.append(failed(Path(item.recipe_path), error, item))
+    return results
+
+
+def exit_code(results: Sequence[RecipeResult]) -> int:
+    """0 done; 2 when any recipe had bad input; else the highest of 1 (no), 3 (stale),
+    4 (the world failed) among the recipes (CONTRACTS: bad input wins)."""
+    codes = {r.error.exit_code for r in results if r.error is not None}
+    codes |= {3 for r in results if r.status == "stale"}
+    if 2 in codes:
+        return 2
+    return max(codes, default=0)

@@ -45,3 +45,57 @@ def test_split_package_url() -> None:
         "linux-64",
         "pytorch-1.13.0-py3.8_0.tar.bz2",
     )
+
+
+def test_mask_shows_where_secrets_went_without_them() -> None:
+    from envlock.channels import mask
+
+    url = "https://user:secret@host.example/t/tk-123/pyg/linux-64/a-1-0.conda"
+    assert mask(url) == "https://user:<PASSWORD>@host.example/t/<TOKEN>/pyg/linux-64/a-1-0.conda"
+    assert mask("http://127.0.0.1:8765/t/WRONGTOKEN999/pytorch") == (
+        "http://127.0.0.1:8765/t/<TOKEN>/pytorch"
+    )
+    assert mask("https://host.example/pytorch") == "https://host.example/pytorch"
+    assert mask("pytorch") == "pytorch"
+
+
+def test_split_credentials_moves_them_out_of_the_url() -> None:
+    from envlock.channels import Credentials, split_credentials
+
+    assert split_credentials("http://alice:p%40ss@h.example:8080/pytorch") == (
+        "http://h.example:8080/pytorch",
+        Credentials(host="h.example", username="alice", password="p@ss"),
+    )
+    assert split_credentials("https://h.example/t/tk-1/conda-forge") == (
+        "https://h.example/conda-forge",
+        Credentials(host="h.example", token="tk-1"),
+    )
+    assert split_credentials("file:///m/pytorch") == ("file:///m/pytorch", None)
+    assert Credentials(host="h", token="t").to_rattler() == {"CondaToken": "t"}
+    assert Credentials(host="h", username="u", password="p").to_rattler() == {
+        "BasicHTTP": {"username": "u", "password": "p"}
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "https://h.example/mirror/t/tk-1/pytorch",
+            "https://h.example/mirror/t/<TOKEN>/pytorch: a /t/<TOKEN> is supported right "
+            "after the host only (https://host/t/<TOKEN>/channel)",
+        ),
+        (
+            "https://u:p@h.example/t/tk-1/pytorch",
+            "https://u:<PASSWORD>@h.example/t/<TOKEN>/pytorch: give either user:password@ "
+            "or /t/<TOKEN>, not both",
+        ),
+    ],
+)
+def test_split_credentials_refuses_what_it_cannot_put_back(url: str, message: str) -> None:
+    from envlock.channels import split_credentials
+    from envlock.errors import BadInputError
+
+    with pytest.raises(BadInputError) as caught:
+        split_credentials(url)
+    assert caught.value.message == message

@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.table import Table
 
-from envlock.channels import DEFAULT_CHANNEL_ALIAS, redact
+from envlock.channels import DEFAULT_CHANNEL_ALIAS, mask
 from envlock.errors import BadInputError
 from envlock.ui import Output
 
@@ -26,15 +26,23 @@ every platform solved and passed the CUDA guard):
 RECIPE is an envlock recipe (stack, python, ...) or a conda environment.yml.
 Channels are looked up under the channel alias (default
 https://conda.anaconda.org); point it at a mirror with --channel-alias or
-ENVLOCK_CHANNEL_ALIAS (file:// or http(s)://). Credentials in it never reach
-a lock. An unchanged recipe with a fresh lock is a no-op (use --force).
+ENVLOCK_CHANNEL_ALIAS (file:// or http(s)://). Credentials in it
+(user:password@host or host/t/TOKEN) never reach a file: not the lock, not
+the repodata cache; messages show them as <PASSWORD> / <TOKEN>.
+An unchanged recipe with a fresh lock is a no-op (use --force).
 Repodata is cached in ENVLOCK_CACHE_DIR (default ~/.cache/envlock).
+
+\b
+pip lines (a recipe's `pip:`, an environment.yml's pip section) are NOT
+locked yet: the conda part is resolved, and a warning, the summary and the
+JSON field `pip_not_locked` name the pip requirements left out.
+`stack.source: pip` is refused (exit 2) until the pip layer exists.
 
 \b
 Examples:
   envlock resolve recipes/m3net.yml
   envlock resolve recipes/m3net.yml -p linux-64 -o locks
-  envlock resolve recipes/m3net.yml --channel-alias file://$PWD/demo/mirror
+  envlock resolve recipes/m3net.yml --channel-alias file://$PWD/demo/.work/mirror
   envlock resolve recipes/m3net.yml --check        # exit 3 when stale
   envlock resolve recipes/m3net.yml --update numpy # move numpy only
 
@@ -42,6 +50,14 @@ Examples:
 Exit codes: 0 written or fresh · 1 unsatisfiable or the CUDA guard tripped
 (nothing written) · 2 bad recipe or option · 3 --check found a stale lock
 · 4 fetching repodata failed.
+
+\b
+Several recipes: each is processed even when another fails; a failed one
+writes nothing and shows its error (under --json: `status: "failed"` with
+`error: {code, message, where}` in the one envlock_resolve document). The
+exit code is then 2 if any recipe had bad input, else the highest of 4, 3
+and 1 among them. A single recipe that fails gives the envlock_error
+document instead.
 """
 
 
@@ -118,8 +134,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     force: bool,
     json_mode: bool,
 ) -> int:
-    from envlock.resolve import Options, apply, plan
-    from envlock.resolve import check as check_plan
+    from envlock.resolve import Options, exit_code, resolve
 
     out = Output(json_mode=json_mode)
     if check and (update or force):
@@ -132,22 +147,26 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
         update=tuple(dict.fromkeys(update)),
         force=force,
     )
-    plans = [plan(p, options) for p in recipes]  # all bad input before any solving
-    results = []
-    for each in plans:
-        if check:
-            results.append(check_plan(each))
-            continue
-        with out.status(f"solving {each.recipe.name} for {', '.join(each.platforms)} …"):
-            results.append(apply(each, options))
+    results = resolve(
+        recipes,
+        options,
+        check_only=check,
+        solving=lambda p: out.status(f"solving {p.recipe.name} for {', '.join(p.platforms)} …"),
+    )
     for result in results:
-        _print(out, result, redact(channel_alias))
-    code = 3 if any(r.status == "stale" for r in results) else 0
+        if result.pip_not_locked and not check and result.status != "failed":
+            out.warn(
+                f"{result.name}: pip requirements are NOT locked (envlock has no pip "
+                f"layer yet): {', '.join(result.pip_not_locked)}; "
+                f"{result.lock_dir} holds the conda packages only"
+            )
+        _print(out, result, mask(channel_alias))
+    code = exit_code(results)
     if json_mode:
         document: dict[str, Any] = {
             "envlock_resolve": 1,
             "exit_code": code,
-            "channel_alias": redact(channel_alias),
+            "channel_alias": mask(channel_alias),
             "recipes": [r.to_dict() for r in results],
         }
         out.emit_json(document)
@@ -156,6 +175,14 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
 
 def _print(out: Output, result: Any, alias: str) -> None:
     name = result.name
+    if result.status == "failed":
+        error = result.error
+        place = f"{error.where}: " if error.where else ""
+        out.err.print(
+            f"[red]failed[/red] {name or result.source} (exit {error.exit_code}): ", end=""
+        )
+        out.err.print(f"{place}{error.message}", markup=False)
+        return
     if result.status == "fresh":
         out.print(f"[green]fresh[/green] {name}: {result.lock_dir} matches {result.source}")
         return
@@ -194,3 +221,10 @@ def _print(out: Output, result: Any, alias: str) -> None:
     if result.files:
         shown = ", ".join(str(p) for p in result.files)
         out.print(f"wrote {shown} (channels via {alias})", markup=False)
+    if result.pip_not_locked:
+        out.print(
+            f"pip: NOT locked ({len(result.pip_not_locked)}): "
+            f"{', '.join(result.pip_not_locked)} — install them yourself; "
+            "the lock holds the conda packages only",
+            markup=False,
+        )

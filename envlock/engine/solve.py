@@ -8,6 +8,12 @@ Channels in a SpecSet are names (or URLs); names are placed under the channel al
 (`file:///mirror`, `https://conda.anaconda.org`). Records come back with their channel
 as a URL: it is mapped back to the name the SpecSet used, and the package URL is
 redacted, so neither the alias' credentials nor a token ever reach a lock.
+
+Credentials never reach a file at all, the repodata cache included: the Gateway is
+given channel URLs without `user:password@` or `/t/<token>`, and rattler's
+AuthenticationMiddleware adds them per request from an authentication file that exists
+only for the run (an in-memory file on Linux, else a 0600 file in a private temp
+folder, deleted afterwards). Messages show the URL masked (`/t/<TOKEN>/`).
 """
 
 from __future__ import annotations
@@ -21,7 +27,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envlock.buildtags import variant_of
-from envlock.channels import channel_name, channel_url, redact
+from envlock.channels import channel_name, channel_url, redact, split_credentials
+from envlock.engine.access import Access, access_for, auth_file, new_gateway
 from envlock.engine.runtime import run
 from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
 from envlock.models import Package, SpecSet
@@ -50,8 +57,10 @@ class Offer:
 
     name: str
     platform: str
-    versions: tuple[str, ...]  # newest first
+    versions: tuple[str, ...]  # newest first (published by the cutoff, when there is one)
     variants: tuple[tuple[str, str], ...] = ()  # (version, "cuda 11.7, 11.8, cpu") newest few
+    cutoff: dt.datetime | None = None  # the SpecSet's exclude_newer
+    after_cutoff: tuple[str, ...] = ()  # versions published only after the cutoff, newest first
 
 
 def solve_platforms(
@@ -70,51 +79,48 @@ def solve_platforms(
     Raises AnswerIsNoError (unsatisfiable, with what the channels do offer),
     BadInputError (an invalid matchspec) or WorldFailedError (fetching repodata failed).
     """
-    return run(_solve_all(specsets, channel_alias, cache_dir, locked or {}, frozenset(update)))
+    access = access_for(specsets, channel_alias)
+    with auth_file(access) as path:
+        return run(
+            _solve_all(
+                specsets,
+                channel_alias,
+                where=(cache_dir, path),
+                access=access,
+                locked=locked or {},
+                update=frozenset(update),
+            )
+        )
 
 
 def offers(
     specset: SpecSet, names: Sequence[str], *, channel_alias: str, cache_dir: Path
 ) -> list[Offer]:
     """What the SpecSet's channels offer for `names` on its platform (names not found: no entry)."""
+    access = access_for([specset], channel_alias)
+    with auth_file(access) as path:
 
-    async def query() -> list[Offer]:
-        return await _offers(new_gateway(cache_dir), specset, names, channel_alias)
+        async def query() -> list[Offer]:
+            return await _offers(new_gateway(cache_dir, path), specset, names, channel_alias)
 
-    return run(query())
+        return run(query())
 
 
 # ---------------------------------------------------------------- internals
-
-HTTP_RETRIES = 3  # transient HTTP errors (5xx, resets) are retried with back-off
-HTTP_TIMEOUT_SECONDS = 120
-
-
-def new_gateway(cache_dir: Path) -> Gateway:
-    """A Gateway whose client retries transient HTTP failures (rattler's own default does not)."""
-    from rattler import Gateway
-    from rattler.networking import Client
-
-    from envlock import __version__
-
-    client = Client.default_client(
-        max_retries=HTTP_RETRIES,
-        user_agent=f"envlock/{__version__}",
-        timeout=HTTP_TIMEOUT_SECONDS,
-    )
-    return Gateway(cache_dir=cache_dir, client=client)
 
 
 async def _solve_all(
     specsets: Sequence[SpecSet],
     alias: str,
-    cache_dir: Path,
+    *,
+    where: tuple[Path, Path | None],  # the repodata cache, the auth file
+    access: Access,
     locked: Mapping[str, Sequence[Package]],
     update: frozenset[str],
 ) -> dict[str, Solved]:
     import asyncio
 
-    gateway = new_gateway(cache_dir)
+    gateway = new_gateway(*where)
     tasks = [
         asyncio.ensure_future(_solve_one(gateway, s, alias, locked.get(s.platform, ()), update))
         for s in specsets
@@ -124,7 +130,7 @@ async def _solve_all(
     solved: dict[str, Solved] = {}
     for specset, result in zip(specsets, results, strict=True):
         if isinstance(result, BaseException):
-            raise await _map_error(result, gateway, specset, alias)
+            raise await _map_error(result, gateway, specset, alias, access)
         solved[specset.platform] = result
     return solved
 
@@ -172,8 +178,12 @@ def _subdirs(platform: str) -> list[Any]:
 
 
 def _channel_urls(specset: SpecSet, alias: str) -> dict[str, str]:
-    """Channel base URL (no trailing slash) → the name the SpecSet used, in priority order."""
-    return {channel_url(ch, alias).rstrip("/"): channel_name(ch) for ch in specset.channels}
+    """Channel base URL without credentials (no trailing slash) → the name the SpecSet used,
+    in priority order. The credentials travel through the auth file (`auth_file`)."""
+    return {
+        split_credentials(channel_url(ch, alias).rstrip("/"))[0]: channel_name(ch)
+        for ch in specset.channels
+    }
 
 
 def _match_spec(spec: str, specset: SpecSet) -> Any:
@@ -273,12 +283,16 @@ async def _offers(
     for records in result:
         for record in records:
             by_name.setdefault(record.name.normalized, []).append(record)
+    cutoff = _utc(specset.exclude_newer)
     out: list[Offer] = []
     for name in names:
-        records = by_name.get(name, [])
-        if not records:
+        every = by_name.get(name, [])
+        if not every:
             continue
+        # As the solver sees them: published by the cutoff (no date: kept, as in the solve).
+        records = [r for r in every if cutoff is None or _published_by(r, cutoff)]
         versions = sorted({str(r.version) for r in records}, key=Version, reverse=True)
+        later = {str(r.version) for r in every} - set(versions)
         # Describe the versions nearest the request (`pytorch 1.5.*` → 1.5.x), else newest.
         wanted = _requested_prefix(specset, name)
         near = [v for v in versions if wanted and (v == wanted or v.startswith(wanted + "."))]
@@ -288,9 +302,44 @@ async def _offers(
             if (desc := _describe_builds([r for r in records if str(r.version) == v]))
         )
         out.append(
-            Offer(name=name, platform=specset.platform, versions=tuple(versions), variants=variants)
+            Offer(
+                name=name,
+                platform=specset.platform,
+                versions=tuple(versions),
+                variants=variants,
+                cutoff=cutoff,
+                after_cutoff=tuple(sorted(later, key=Version, reverse=True)),
+            )
         )
     return out
+
+
+def _utc(when: dt.datetime | None) -> dt.datetime | None:
+    if when is None:
+        return None
+    return when.replace(tzinfo=dt.timezone.utc) if when.tzinfo is None else when
+
+
+def _published_by(record: RepoDataRecord, cutoff: dt.datetime) -> bool:
+    """rattler's rule: the indexed timestamp when there is one, else the build's; equal is in."""
+    stamp = _utc(record.indexed_timestamp or record.timestamp)
+    return stamp is None or stamp <= cutoff
+
+
+async def _channels_without(
+    gateway: Gateway, specset: SpecSet, urls: Mapping[str, str]
+) -> list[str]:
+    """Names of the SpecSet's channels that have no packages at all for its platform."""
+    from rattler import Subdir
+
+    if specset.platform == "noarch":
+        return []
+    missing = []
+    for url, name in urls.items():
+        names = await gateway.names([url], [Subdir(specset.platform)])
+        if not names:
+            missing.append(name)
+    return missing
 
 
 def _requested_prefix(specset: SpecSet, name: str) -> str | None:
@@ -330,7 +379,7 @@ def _describe_builds(records: Sequence[RepoDataRecord]) -> str:
 
 
 async def _map_error(
-    error: BaseException, gateway: Gateway, specset: SpecSet, alias: str
+    error: BaseException, gateway: Gateway, specset: SpecSet, alias: str, access: Access
 ) -> BaseException:
     """Turn a rattler exception into the EnvlockError a user reads (others pass through)."""
     from rattler.exceptions import (
@@ -350,24 +399,20 @@ async def _map_error(
             offered = await _offers(gateway, specset, names, alias) if names else []
         except Exception:  # suggestions are a courtesy; the conflict is the answer
             offered = []
-        return AnswerIsNoError(unsatisfiable_message(specset, text, offered))
+        try:
+            lacking = await _channels_without(gateway, specset, _channel_urls(specset, alias))
+        except Exception:  # as above
+            lacking = []
+        return AnswerIsNoError(unsatisfiable_message(specset, text, offered, lacking=lacking))
     if isinstance(error, InvalidMatchSpecError):
         return BadInputError(f"invalid matchspec for {specset.platform}: {text}")
     if isinstance(error, (FetchRepoDataError, GatewayError, IoError, OSError)):
         return WorldFailedError(
             f"could not fetch the channels' repodata for {specset.platform}: "
-            f"{redact_text(text)}. Check the channel alias (--channel-alias / "
+            f"{access.display(text)}. Check the channel alias (--channel-alias / "
             "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
         )
     return error
-
-
-_URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s'\"`]+", re.IGNORECASE)
-
-
-def redact_text(text: str) -> str:
-    """`text` with every URL in it redacted (user:password@ and /t/<token> removed)."""
-    return _URL.sub(lambda m: redact(m.group(0)), text)
 
 
 def _request_names_in(text: str, specset: SpecSet) -> list[str]:
@@ -381,8 +426,18 @@ def _request_names_in(text: str, specset: SpecSet) -> list[str]:
     return names
 
 
-def unsatisfiable_message(specset: SpecSet, solver_text: str, offered: Sequence[Offer]) -> str:
-    """The exit-1 paragraph: the conflict in rattler's words, then what the channels offer."""
+def unsatisfiable_message(
+    specset: SpecSet,
+    solver_text: str,
+    offered: Sequence[Offer],
+    *,
+    lacking: Sequence[str] = (),
+) -> str:
+    """The exit-1 paragraph: the conflict in rattler's words, then what the channels offer.
+
+    `lacking` names channels without any package for the platform: said first, since
+    rattler then only reports "No candidates were found" for the first spec it tried.
+    """
     conflict = solver_text.removeprefix("Cannot solve the request because of: ").strip()
     lines = [
         f"no set of packages satisfies the request for {specset.platform} "
@@ -390,19 +445,63 @@ def unsatisfiable_message(specset: SpecSet, solver_text: str, offered: Sequence[
         f"priority {specset.channel_priority}"
         + (f", exclude_newer {specset.exclude_newer.isoformat()}" if specset.exclude_newer else "")
         + "):",
-        conflict,
     ]
+    if lacking:
+        every = len(lacking) == len(specset.channels)
+        lines.append(
+            ("none of the channels has" if every else "these channels have no")
+            + f" {specset.platform} repodata: {', '.join(lacking)}"
+            + (" (only their noarch packages were searched, and they do not satisfy it)"
+               if every else "")
+            + f"; check that the mirror or channel serves {specset.platform}, "
+            "or resolve for a platform it carries"
+        )  # fmt: skip
+    lines.append(conflict)
     for offer in offered:
+        lines += _offer_lines(offer)
+    if lacking and len(lacking) == len(specset.channels):
+        lines.append("Nothing was written.")
+    else:
+        lines.append(
+            "Relax the conflicting version in the recipe, or pick a combination the channels "
+            "offer; nothing was written."
+        )
+    return "\n".join(lines)
+
+
+def _offer_lines(offer: Offer) -> list[str]:
+    from rattler.version import Version
+
+    by = f" published by {_day(offer.cutoff)}" if offer.cutoff else ""
+    lines = []
+    if offer.versions:
         shown = ", ".join(offer.versions[:_SHOWN_VERSIONS])
         more = (
             f" (+{len(offer.versions) - _SHOWN_VERSIONS} older)"
             if len(offer.versions) > _SHOWN_VERSIONS
             else ""
         )
-        lines.append(f"the channels offer {offer.name} {shown}{more}")
-        lines += [f"  {offer.name} {version}: {desc}" for version, desc in offer.variants]
-    lines.append(
-        "Relax the conflicting version in the recipe, or pick a combination the channels "
-        "offer; nothing was written."
-    )
-    return "\n".join(lines)
+        lines.append(f"the channels offer {offer.name} {shown}{more}{by}")
+    else:
+        lines.append(f"the channels offer no {offer.name}{by}")
+    lines += [f"  {offer.name} {version}: {desc}" for version, desc in offer.variants]
+    if offer.after_cutoff and offer.cutoff:
+        later = offer.after_cutoff
+        newest_before = Version(offer.versions[0]) if offer.versions else None
+        if newest_before is None or all(Version(v) > newest_before for v in later):
+            what = f"{later[-1]} and newer exist" if len(later) > 1 else f"{later[0]} exists"
+        else:
+            what = ", ".join(later[:_SHOWN_VERSIONS]) + " exist"
+        was = "was" if what.endswith("exists") else "were"
+        lines.append(
+            f"{offer.name} {what} but {was} published after the cutoff {_day(offer.cutoff)}"
+        )
+    return lines
+
+
+def _day(when: dt.datetime) -> str:
+    """`2021-12-31` for midnight UTC, else the full timestamp."""
+    when = when.astimezone(dt.timezone.utc)
+    if (when.hour, when.minute, when.second, when.microsecond) == (0, 0, 0, 0):
+        return when.date().isoformat()
+    return when.isoformat()
