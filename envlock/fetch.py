@@ -180,6 +180,45 @@ def _trusted_stamp(stamp_path: Path, now: os.stat_result) -> dict[str, Any] | No
     return {"sha256": sha256, "md5": md5}
 
 
+def _read_index_json(path: Path) -> dict[str, Any]:
+    """An archive's info/index.json, read as a stream that stops at that member.
+
+    (tarfile's getmember would decompress the whole archive to list it first.) Raises
+    ValueError or OSError when the archive holds no readable index.json.
+    """
+    import tarfile
+    import zipfile
+
+    import zstandard
+
+    def first(stream: Any) -> dict[str, Any]:  # BZ2File or a zstd reader: binary streams
+        with tarfile.open(fileobj=stream, mode="r|") as tar:
+            for member in tar:
+                if member.name == "info/index.json" and member.isfile():
+                    handle = tar.extractfile(member)
+                    data = json.loads(handle.read()) if handle else None
+                    if isinstance(data, dict):
+                        return data
+                    break
+        raise ValueError(f"{path.name}: no info/index.json object")
+
+    try:
+        if path.name.endswith(".tar.bz2"):
+            import bz2
+
+            with bz2.open(path, "rb") as bz2_stream:
+                return first(bz2_stream)
+        stem = path.name.removesuffix(".conda")
+        with (
+            zipfile.ZipFile(path) as archive,
+            archive.open(f"info-{stem}.tar.zst") as raw,
+            zstandard.ZstdDecompressor().stream_reader(raw) as zst_stream,
+        ):
+            return first(zst_stream)
+    except (KeyError, tarfile.TarError, zipfile.BadZipFile, zstandard.ZstdError, EOFError) as error:
+        raise ValueError(f"{path.name}: unreadable archive: {error}") from error
+
+
 def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
     stamp_path: Path,
     path: Path,
@@ -189,12 +228,10 @@ def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
     md5: str,
 ) -> Path | None:
     """Record a verification (see `cached`); returns the stamp path, None when not written."""
-    from envlock.mirror.archive import read_index_json
-
     try:
         if _stat_key(path.stat()) != _stat_key(before):
             return None  # changed while it was hashed
-        data = read_index_json(path)
+        data = _read_index_json(path)
         data[STAMP_KEY] = {
             "stat": _stat_key(before),
             "verified_at_ns": verified_at,
