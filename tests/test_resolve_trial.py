@@ -364,3 +364,56 @@ def test_wrong_credentials_fail_with_the_url_masked(
     assert "401" in message
     shown = re.escape(base.replace("//", "//alice:<PASSWORD>@", 1))
     assert re.search(shown + "/(pytorch|pyg|conda-forge)/", message), message
+
+
+@pytest.mark.parametrize("memfd", [True, False])
+def test_the_auth_file_lives_only_for_the_run(memfd: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import os
+    import stat
+
+    from envlock.engine.access import access_for, auth_file
+    from envlock.models import SpecSet
+
+    if not memfd:  # the fallback other systems take: a 0600 file in a 0700 folder
+        monkeypatch.delattr(os, "memfd_create", raising=False)
+    elif not hasattr(os, "memfd_create"):
+        pytest.skip("no memfd_create on this system")
+    specset = SpecSet(platform="linux-64", specs=("python",), channels=("pytorch", "conda-forge"))
+    access = access_for([specset], f"https://alice:{SECRET_PASSWORD}@h.example")
+    assert access.shown == {
+        "https://h.example/pytorch": "https://alice:<PASSWORD>@h.example/pytorch",
+        "https://h.example/conda-forge": "https://alice:<PASSWORD>@h.example/conda-forge",
+    }
+    with auth_file(access) as path:
+        assert path is not None
+        assert json.loads(path.read_text()) == {
+            "h.example": {"BasicHTTP": {"username": "alice", "password": SECRET_PASSWORD}}
+        }
+        if memfd:
+            assert str(path).startswith("/proc/self/fd/")
+        else:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600
+            assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert not path.exists()
+    with auth_file(access_for([specset], "https://h.example")) as none:
+        assert none is None
+
+
+def test_one_host_takes_one_set_of_credentials() -> None:
+    from envlock.engine.access import access_for
+    from envlock.errors import BadInputError
+    from envlock.models import SpecSet
+
+    specset = SpecSet(
+        platform="linux-64",
+        specs=("python",),
+        channels=("https://h.example/t/tk-1/pytorch", "https://h.example/t/tk-2/conda-forge"),
+    )
+    with pytest.raises(BadInputError) as caught:
+        access_for([specset], "https://h.example")
+    assert caught.value.message == (
+        "two channel URLs give h.example different credentials "
+        "(https://h.example/t/<TOKEN>/conda-forge): one host takes one set of credentials "
+        "per resolve"
+    )
