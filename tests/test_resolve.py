@@ -343,6 +343,25 @@ def test_environment_yml_input(demo_mirror: Mirror, tmp_path: Path) -> None:
     )
 
 
+def test_a_channel_named_in_a_spec_is_searched_on_the_mirror(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    # As in real exports (FSadrieh/BERTchen): `pytorch::` names a channel the list lacks.
+    env = tmp_path / "environment.yml"
+    env.write_text(
+        "name: channel-spec\nchannels:\n  - conda-forge\n  - nvidia\ndependencies:\n"
+        "  - python=3.8\n  - pytorch::pytorch=1.13.1=*cuda11.7*\n  - pytorch::pytorch-cuda=11.7\n"
+    )
+    ran = resolve(demo_mirror.channel_alias, str(env), "-o", str(tmp_path), "-p", "linux-64")
+    assert ran.exit_code == 0, ran.stderr
+    from envlock.lockfile import read_lock
+
+    lock = read_lock(tmp_path / "channel-spec" / "conda-lock.yml")
+    torch = next(p for p in lock.for_platform("linux-64") if p.name == "pytorch")
+    assert (torch.version, torch.channel) == ("1.13.1", "pytorch")
+    assert [c.url for c in lock.channels] == ["conda-forge", "nvidia", "pytorch"]
+
+
 @pytest.mark.http
 def test_http_mirror_gives_the_same_lock_but_urls(
     demo_mirror: Mirror, http_mirror: str, tmp_path: Path

@@ -146,8 +146,8 @@ async def _solve_one(
     from rattler import ChannelPriority
 
     started = time.perf_counter()
-    specs = [_match_spec(s, specset) for s in specset.specs]
     urls = _channel_urls(specset, alias)
+    specs = [_match_spec(_with_channel_url(s, urls), specset) for s in specset.specs]
     locked_records = await _locked_records(gateway, specset, urls, locked, update) if locked else []
     records = await rattler.solve(
         list(urls),
@@ -184,6 +184,21 @@ def _channel_urls(specset: SpecSet, alias: str) -> dict[str, str]:
         split_credentials(channel_url(ch, alias).rstrip("/"))[0]: channel_name(ch)
         for ch in specset.channels
     }
+
+
+def _with_channel_url(spec: str, urls: Mapping[str, str]) -> str:
+    """`pytorch::pytorch 2.0.1` → `<alias>/pytorch::pytorch 2.0.1`.
+
+    rattler resolves a bare `channel::` against the public alias, so on a mirror it would
+    reject every candidate ("not in requested channel"); name it by the URL we solve with.
+    """
+    channel, sep, rest = spec.partition("::")
+    if not sep or "://" in channel:
+        return spec
+    for url, name in urls.items():
+        if name == channel_name(channel):
+            return f"{url}::{rest}"
+    return spec
 
 
 def _match_spec(spec: str, specset: SpecSet) -> Any:
