@@ -156,10 +156,6 @@ def read_lock(path: Path) -> Lock:
         raise BadInputError(
             f"not valid YAML ({problem}): a conda-lock.yml is expected", where=where(path, line)
         ) from None
-    except (ValueError, TypeError) as exc:  # an explicit tag that cannot be built: !!int abc
-        raise BadInputError(
-            f"a value cannot be read ({exc}): a conda-lock.yml is expected", where=str(path)
-        ) from None
     try:
         return _lock_from_data(data, path)
     except _ShapeError as problem:

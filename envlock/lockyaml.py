@@ -48,7 +48,15 @@ def safe_loader() -> type[yaml.CSafeLoader]:
 
 
 class _TextLoader(yaml.CSafeLoader):
-    pass
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # A value an explicit tag cannot build (`!!int abc`, `!!timestamp 2023-02-30`)
+        # raises a plain ValueError without a line: make it a marked YAML error.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, OverflowError) as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"cannot construct {node.tag} {node.value!r}: {error}", node.start_mark
+            ) from None
 
 
 # Only YAML 1.2's booleans (true/false) and nulls are resolved: `yes`, `on`, `1.10`,

@@ -540,5 +540,6 @@ def test_empty_lock_round_trips_and_conda_lock_reads_it(tmp_path: Path) -> None:
 def test_a_tag_that_cannot_be_built_is_bad_input(tmp_path: Path) -> None:
     path = tmp_path / "conda-lock.yml"
     path.write_text("version: !!int abc\nmetadata: {}\npackage: []\n")
-    with pytest.raises(BadInputError, match="a value cannot be read"):
+    with pytest.raises(BadInputError, match="cannot construct") as caught:
         read_lock(path)
+    assert caught.value.where == f"{path}:1"

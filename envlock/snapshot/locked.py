@@ -24,17 +24,9 @@ if TYPE_CHECKING:
 
 
 def _read_lock(path: Path) -> Lock:
-    """`envlock.lockfile.read_lock`, with a value an explicit YAML tag cannot construct
-    (`!!timestamp 2023-02-30`) reported as bad input naming its line, not a traceback."""
     from envlock.lockfile import read_lock
 
-    try:
-        return read_lock(path)
-    except (ValueError, TypeError, OverflowError) as error:
-        from envlock.snapshot.yamlenv import load_yaml
-
-        load_yaml(path, path.read_text(encoding="utf-8"))  # raises naming the line
-        raise BadInputError(f"cannot read this lock: {error}", where=str(path)) from None
+    return read_lock(path)
 
 
 def lock_platforms(path: Path) -> tuple[str, ...]:

@@ -23,18 +23,8 @@ from envlock.snapshot.specs import CondaSpec, parse_conda_spec, parse_pip_line
 RECIPE_KEYS = ("stack", "python", "envlock")
 
 
-class _MarkedLoader(yaml.CSafeLoader):
-    """The text-keeping safe loader; a value that fails to construct names its node's line."""
-
-    yaml_implicit_resolvers = safe_loader().yaml_implicit_resolvers
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as error:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"cannot construct {node.tag} {node.value!r}: {error}", node.start_mark
-            ) from None
+# The text-keeping safe loader; a value that fails to construct names its node's line.
+_MarkedLoader = safe_loader()
 
 
 def load_yaml(path: Path, text: str) -> Any:
