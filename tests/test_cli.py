@@ -15,15 +15,12 @@ def test_top_level_help_lists_every_available_command() -> None:
     ran = invoke(["--help"])
     assert ran.exit_code == 0
     assert "Exit codes" in ran.stdout
-    assert "resolve" in ran.stdout or "check" in ran.stdout
+    for name in COMMANDS:
+        assert name in ran.stdout
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_every_command_has_help_text(name: str) -> None:
-    from importlib.util import find_spec
-
-    if find_spec(COMMANDS[name][0]) is None:
-        pytest.skip(f"{name} has not landed yet")
     ran = invoke([name, "--help"])
     assert ran.exit_code == 0, ran.stderr
     assert len(ran.stdout.splitlines()) > 5, "help should teach, not just list options"
