@@ -35,7 +35,7 @@ from typing import Literal
 
 from envlock.buildtags import Variant, major_minor, variant_of
 from envlock.models import Package
-from envlock.names import import_name, pair_key
+from envlock.names import EXTENSIONS, import_name, pair_key
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.versions import is_exact, newer, public, same_version
 
@@ -43,23 +43,6 @@ Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("error", "warning", "info")
 
 TORCH_NAMES = frozenset({"pytorch", "torch"})
-# Packages compiled against torch: their builds name the torch and CUDA they need.
-EXTENSIONS = frozenset(
-    {
-        "pyg",
-        "pyg-lib",
-        "pytorch-scatter",
-        "pytorch-sparse",
-        "pytorch-cluster",
-        "pytorch-spline-conv",
-        "torch-scatter",
-        "torch-sparse",
-        "torch-cluster",
-        "torch-spline-conv",
-        "torchvision",
-        "torchaudio",
-    }
-)
 VARIANT_NAMES = TORCH_NAMES | EXTENSIONS | {"pytorch-mutex", "libtorch"}
 RUNTIMES = ("pytorch-cuda", "cudatoolkit", "cuda-runtime", "cuda-cudart")
 _CUPY = re.compile(r"^cupy-cuda(\d{2})")

@@ -27,8 +27,26 @@ CONDA_TO_PIP: dict[str, str] = {
     "tensorflow-base": "tensorflow",
 }
 
+# Packages compiled against torch: their builds name the torch and CUDA they need.
+EXTENSIONS = frozenset(
+    {
+        "pyg",
+        "pyg-lib",
+        "pytorch-scatter",
+        "pytorch-sparse",
+        "pytorch-cluster",
+        "pytorch-spline-conv",
+        "torch-scatter",
+        "torch-sparse",
+        "torch-cluster",
+        "torch-spline-conv",
+        "torchvision",
+        "torchaudio",
+    }
+)
+
 # The packages whose drift most often breaks an ML stack; they are ranked first.
-CRITICAL: frozenset[str] = frozenset(
+CRITICAL: frozenset[str] = EXTENSIONS | frozenset(
     {
         "python",
         "pytorch",
@@ -40,19 +58,7 @@ CRITICAL: frozenset[str] = frozenset(
         "cudatoolkit",
         "cudnn",
         "nccl",
-        "torchvision",
-        "torchaudio",
-        "pyg",
         "torch-geometric",
-        "pyg-lib",
-        "pytorch-scatter",
-        "pytorch-sparse",
-        "pytorch-cluster",
-        "pytorch-spline-conv",
-        "torch-scatter",
-        "torch-sparse",
-        "torch-cluster",
-        "torch-spline-conv",
         "numpy",
         "mkl",
         "blas",
