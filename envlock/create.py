@@ -8,6 +8,15 @@ file, and only then renames the staging folder into place. Any failure removes t
 staging folder; an existing environment replaced with `force` is moved aside first and
 put back when the final rename fails, so it is never lost.
 
+Before anything is fetched, the plan checks that the lock is complete for the platform
+(every dependency of every conda package is locked too): a cut or hand-edited lock is
+refused (exit 2) instead of producing a broken environment.
+
+With a channel alias (`--channel-alias`, `ENVLOCK_CHANNEL_ALIAS`), every package is
+fetched from `<alias>/<channel name>/<subdir>/<file name>` instead of the lock's URL (the
+hash check still guarantees the bytes); credentials in the alias are used for the
+download only. The environment's conda-meta records keep the lock's URLs.
+
 Where environments go without `-p`: see envlock.prefixes.envs_dir.
 """
 
@@ -16,18 +25,20 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
+import secrets
 import shutil
 import tempfile
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
 from envlock import fetch
-from envlock.channels import channel_name, split_package_url
-from envlock.errors import BadInputError, WorldFailedError
+from envlock.channels import channel_name, is_url, mask, split_credentials, split_package_url
+from envlock.errors import BadInputError, WorldFailedError, where
 from envlock.models import Package
 from envlock.origin import Origin, write_origin
 from envlock.platforms import check_platform, host_platform
@@ -35,6 +46,9 @@ from envlock.prefixes import check_env_name, check_target, envs_dir, free_bytes
 
 LockKind = Literal["conda-lock", "explicit"]
 Phase = Literal["verify", "fetch", "link"]
+# What the plan knows of a package's archive: "verified" (cached, and its verified-stamp
+# matches the lock), "recheck" (cached, hashed before use), "download" (absent or stale).
+CacheState = Literal["verified", "recheck", "download"]
 LOCK_FILE = "conda-lock.yml"
 LOCKS_DIR = Path("locks")
 # A rough expansion factor for archives not yet extracted: shown as an estimate only.
@@ -62,6 +76,16 @@ class PlannedPackage:
     package: Package
     cached: bool
     size: int | None
+    state: CacheState = "download"
+
+    @property
+    def state_text(self) -> str:
+        """The state as the plan prints it."""
+        return {
+            "verified": "cached (verified)",
+            "recheck": "cached, will be re-checked",
+            "download": "download",
+        }[self.state]
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -71,6 +95,7 @@ class PlannedPackage:
             "channel": self.package.channel,
             "file": self.package.filename,
             "cached": self.cached,
+            "state": self.state,
             "size": self.size,
         }
 
@@ -97,6 +122,8 @@ class CreatePlan:
     disk_needed_bytes: int
     free_bytes: int | None
     warnings: tuple[str, ...]
+    # May hold credentials: never printed or written (to_dict shows it masked).
+    channel_alias: str | None = field(default=None, repr=False)
 
     @property
     def to_download(self) -> tuple[PlannedPackage, ...]:
@@ -112,6 +139,7 @@ class CreatePlan:
             "envs_dir_rule": self.envs_dir_rule,
             "replaces_existing": self.replaces,
             "channels": list(self.channels),
+            "channel_alias": mask(self.channel_alias) if self.channel_alias else None,
             "pkgs_dir": str(self.pkgs_dir),
             "packages": [p.to_dict() for p in self.packages],
             "download": {
@@ -121,6 +149,7 @@ class CreatePlan:
             },
             "cached": {
                 "packages": len(self.packages) - len(self.to_download),
+                "verified": sum(1 for p in self.packages if p.state == "verified"),
                 "bytes": self.cached_bytes,
             },
             "disk_needed_bytes_estimate": self.disk_needed_bytes,
@@ -174,14 +203,16 @@ def plan_create(
     name: str | None = None,
     force: bool = False,
     pkgs_dir: Path | None = None,
+    channel_alias: str | None = None,
 ) -> CreatePlan:
     """Read the lock and decide what `create` will do; changes nothing on disk.
 
     `lock_source` is a conda-lock.yml, a `<platform>.lock` explicit file, a lock folder,
     or a bare NAME meaning `locks/NAME/`. `prefix` wins over `name`; without either the
-    environment is named after the lock and placed in `envs_dir()`. Raises
-    BadInputError (exit 2) for an unreadable lock, a platform the lock lacks, or an
-    existing prefix without `force`.
+    environment is named after the lock and placed in `envs_dir()`. `channel_alias`
+    re-bases every package URL (see the module docstring). Raises BadInputError (exit 2)
+    for an unreadable or incomplete lock, a platform the lock lacks, an unset `${VAR}`
+    of a lock URL, an unusable target, or an existing prefix without `force`.
     """
     if prefix is not None and name is not None:
         raise BadInputError("give either -p PREFIX or -n NAME, not both")
@@ -189,11 +220,18 @@ def plan_create(
         check_platform(platform)
     kind, lock_path, lock_name = locate_lock(lock_source, platform)
     packages, plat, channels = _read_packages(kind, lock_path, platform)
-    conda = tuple(p for p in packages if p.manager == "conda")
+    conda = tuple(p for p in packages if p.manager == "conda" and not p.name.startswith("__"))
     pip = tuple(p for p in packages if p.manager == "pip")
+    check_complete(conda, lock=lock_path, platform=plat, with_depends=kind == "conda-lock")
+    if channel_alias is not None:
+        check_channel_alias(channel_alias)
     for package in conda:
         fetch.expected_hash(package)
         fetch.require_filename(package)
+        try:
+            fetch.download_for(package, channel_alias)  # unset ${VAR}s, bad credentials
+        except BadInputError as error:
+            raise BadInputError(error.message, where=str(lock_path)) from None
 
     rule: str | None = None
     if prefix is None:
@@ -201,7 +239,7 @@ def plan_create(
         check_env_name(env_name)
         envs, rule = envs_dir()
         prefix = envs / env_name
-    target = Path(os.path.abspath(prefix.expanduser()))  # noqa: PTH100 - keep symlinked parents as given
+    target = Path(os.path.abspath(Path(prefix).expanduser()))  # noqa: PTH100 - keep symlinked parents as given
     replaces = check_target(target, force=force)
 
     cache = pkgs_dir or fetch.default_pkgs_dir()
@@ -245,7 +283,80 @@ def plan_create(
         disk_needed_bytes=download + unpack,
         free_bytes=free,
         warnings=tuple(warnings),
+        channel_alias=channel_alias,
     )
+
+
+def check_channel_alias(alias: str) -> None:
+    """BadInputError unless `alias` is a file://, http:// or https:// base URL whose
+    credentials (if any) envlock can send; the message shows it masked."""
+    from urllib.parse import urlsplit
+
+    scheme = urlsplit(alias).scheme if is_url(alias) else ""
+    if scheme not in ("file", "http", "https"):
+        raise BadInputError(
+            f"--channel-alias {mask(alias)}: expected a base URL (file://, http:// or "
+            "https://) under which the lock's channels are found by name"
+        )
+    try:
+        split_credentials(alias)
+    except BadInputError as error:
+        raise BadInputError(f"--channel-alias: {error.message}") from None
+
+
+# A conda build string of a noarch: python package (conda-forge `pyhd8ed1ab_0`, `py_0`).
+_NOARCH_PYTHON_BUILD = re.compile(r"py(h[0-9a-f]+)?_\d+")
+
+
+def _dependency_name(spec: str) -> str:
+    """The package name a depends string refers to (`python >=3.8,<3.9` → `python`)."""
+    head = spec.strip().split(" ", 1)[0].rsplit("::", 1)[-1]
+    for stop in "=<>!~[;":
+        head = head.split(stop, 1)[0]
+    return head.lower()
+
+
+def check_complete(
+    conda: Iterable[Package], *, lock: Path, platform: str, with_depends: bool
+) -> None:
+    """BadInputError (exit 2) unless the locked conda packages are self-consistent.
+
+    With `with_depends` (a conda-lock.yml records depends), every dependency name of
+    every package (virtual `__` packages aside) must be locked too. Explicit files carry
+    no depends: then only noarch: python packages (build `py_N`/`pyh<hash>_N`) are
+    checked to have python beside them.
+    """
+    packages = tuple(conda)
+    names = {p.name.lower() for p in packages}
+    lacking: list[str] = []
+    if with_depends:
+        for package in packages:
+            missing = sorted({_dependency_name(d) for d in package.depends} - names - {""})
+            missing = [m for m in missing if not m.startswith("__")]
+            if missing:
+                lacking.append(f"{package.name} {package.version} needs {', '.join(missing)}")
+    if "python" not in names:
+        noarch = [
+            f"{p.name} {p.version}"
+            for p in packages
+            if p.subdir == "noarch" and _NOARCH_PYTHON_BUILD.fullmatch(p.build or "")
+        ]
+        if noarch and not lacking:
+            lacking.append(
+                f"{', '.join(noarch[:5])}{' …' if len(noarch) > 5 else ''} "
+                "(noarch: python) need python"
+            )
+    if lacking:
+        shown = "; ".join(lacking[:8]) + (
+            f"; and {len(lacking) - 8} more" if len(lacking) > 8 else ""
+        )
+        raise BadInputError(
+            f"the lock is incomplete for {platform}: {shown}, which the lock does not "
+            "list. It was cut or edited after it was resolved; installing it would give a "
+            "broken environment, so nothing was fetched. Re-resolve it (envlock resolve "
+            "RECIPE) to write a complete lock",
+            where=where(lock),
+        )
 
 
 def locate_lock(source: Path | str, platform: str | None) -> tuple[LockKind, Path, str]:
@@ -273,21 +384,60 @@ def locate_lock(source: Path | str, platform: str | None) -> tuple[LockKind, Pat
             f"{path}/ holds no {LOCK_FILE} and no {explicit.name}"
             + (f"; it has locks for {', '.join(have)}: choose one with --platform" if have else "")
         )
-    if not path.is_file():
+    if not path.exists():
         raise BadInputError(f"{path}: no such lock file or folder")
-    kind: LockKind = "explicit" if _is_explicit(path) else "conda-lock"
-    return kind, path, path.resolve().parent.name
+    if not path.is_file():
+        raise BadInputError(
+            f"{path} is not a lock file or folder: give a conda-lock.yml, a <platform>.lock "
+            "file or a lock folder"
+        )
+    return _sniff(path), path, path.resolve().parent.name
 
 
-def _is_explicit(path: Path) -> bool:
-    if path.suffix == ".lock":
-        return True
+# A top-level YAML key at the start of a line (`version: 6`, `environments:`), not a URL.
+_TOP_KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|$)", re.MULTILINE)
+_READS = (
+    "envlock create reads a conda-lock.yml (conda-lock's unified format, top-level keys "
+    "version, metadata, package), an @EXPLICIT file (<platform>.lock) or a lock folder "
+    "holding them"
+)
+
+
+def _sniff(path: Path) -> LockKind:
+    """What kind of lock `path` holds, from its first 64 kB; BadInputError saying what
+    it is instead for a pixi.lock or another YAML document."""
     try:
         with path.open("rb") as fh:
-            head = fh.read(8192)
+            head = fh.read(1 << 16)
     except OSError as error:
         raise BadInputError(f"cannot read the lock: {error.strerror}", where=str(path)) from None
-    return b"@EXPLICIT" in head
+    if b"@EXPLICIT" in head:
+        return "explicit"
+    keys = {k.decode() for k in _TOP_KEY.findall(head)}
+    if "environments" in keys and "packages" in keys:
+        version = re.search(rb"^version:[ \t]*(\S+)", head, re.MULTILINE)
+        shown = f" (format version {version.group(1).decode()})" if version else ""
+        raise BadInputError(
+            f"this is a pixi.lock{shown}, pixi's lock format, not a lock envlock reads. "
+            f"{_READS}. Export explicit files from pixi (pixi project export "
+            "conda-explicit-spec DIR) and create from one of those",
+            where=str(path),
+        )
+    if keys and not ({"metadata", "package"} & keys):
+        hint = (
+            " It looks like an environment file or recipe: make a lock from it with "
+            "envlock resolve first"
+            if "dependencies" in keys
+            else ""
+        )
+        raise BadInputError(
+            f"a YAML document with top-level keys {', '.join(sorted(keys))}, not a lock "
+            f"envlock reads. {_READS}.{hint}",
+            where=str(path),
+        )
+    if path.suffix == ".lock" and not keys:
+        return "explicit"  # read_explicit says what is wrong with it
+    return "conda-lock"
 
 
 def _read_packages(
@@ -332,11 +482,18 @@ def _explicit_channels(path: Path, packages: Iterable[Package]) -> tuple[str, ..
 def _planned(pkgs_dir: Path, package: Package) -> PlannedPackage:
     archive = fetch.archive_path(pkgs_dir, package)
     cached = archive.is_file() and (package.size is None or archive.stat().st_size == package.size)
+    state: CacheState = "download"
+    if cached:
+        # The verified-stamp (no hashing): a stamp that contradicts the lock means the
+        # cached file is not the locked one, so it will be downloaded again.
+        stamp = fetch.stamp_state(pkgs_dir, package)
+        cached = stamp != "stale"
+        state = "verified" if stamp == "verified" else "recheck" if cached else "download"
     size = archive.stat().st_size if cached else package.size
     if size is None and package.url and package.url.startswith("file://"):
         with contextlib.suppress(OSError):
             size = _file_url_path(package.url).stat().st_size
-    return PlannedPackage(package=package, cached=cached, size=size)
+    return PlannedPackage(package=package, cached=cached, size=size, state=state)
 
 
 def _file_url_path(url: str) -> Path:
@@ -398,9 +555,7 @@ def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
     fetched = [v for v in verified if v.fetched]
 
     plan.prefix.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{plan.prefix.name}.envlock-new-", dir=plan.prefix.parent)
-    )
+    staging = _new_dir(plan.prefix.parent, f".{plan.prefix.name}.envlock-new-")
     try:
         report.begin("link", len(verified))
         from envlock.engine.install import install_verified
@@ -453,8 +608,12 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
     report.begin("fetch", sum(plan.packages[i].size or 0 for i in todo))
 
     def one(i: int) -> fetch.Verified:
+        package = plan.packages[i].package
         return fetch.fetch(
-            plan.pkgs_dir, plan.packages[i].package, on_bytes=lambda n: report.advance("fetch", n)
+            plan.pkgs_dir,
+            package,
+            source=fetch.download_for(package, plan.channel_alias),
+            on_bytes=lambda n: report.advance("fetch", n),
         )
 
     pool = ThreadPoolExecutor(max_workers=FETCH_WORKERS)
@@ -468,6 +627,21 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
         pool.shutdown(wait=False, cancel_futures=True)
     report.end("fetch")
     return [results[i] for i in range(len(plan.packages))]
+
+
+def _new_dir(parent: Path, prefix: str) -> Path:
+    """A new folder in `parent` with the mode `mkdir` gives (0777 less the umask).
+
+    (tempfile.mkdtemp makes 0700 folders; the staging folder becomes the environment's
+    root, which others must be able to use.)
+    """
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir(mode=0o777)
+        except FileExistsError:
+            continue
+        return path
 
 
 def _move_into_place(staging: Path, prefix: Path) -> bool:
@@ -508,6 +682,8 @@ __all__ = [
     "PlannedPackage",
     "Progress",
     "apply_create",
+    "check_channel_alias",
+    "check_complete",
     "envs_dir",
     "interrupted",
     "locate_lock",

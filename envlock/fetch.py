@@ -5,23 +5,33 @@ archive itself (file:// by copying, http(s) with urllib and a timeout), hashes i
 it streams, and only a verified file is renamed into the cache. A cached archive is
 verified again before each use (re-hashed, or trusted through its verified-stamp, see
 `cached`); a stale one is fetched anew.
+
+Where an archive is fetched from is a `Download` (see `download_for`): the lock's URL
+with `${VAR}` placeholders expanded from the environment, or the URL re-based onto a
+channel alias. Credentials (an alias's `user:password@` or `/t/<TOKEN>`, or expanded
+placeholders) are used for the request only: messages show `Download.shown` (masked,
+placeholders unexpanded), and nothing envlock writes holds them. Files and folders made
+here get the modes `open()`/`mkdir` give (0666/0777 less the umask), so a package cache
+can be shared with a group.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
 import os
-import tempfile
+import re
+import secrets
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Literal
 
 from envlock.errors import BadInputError, WorldFailedError
 from envlock.models import Package
@@ -38,6 +48,90 @@ STAMP_KEY = "_envlock_verified"
 RACY_NS = 2_000_000_000
 
 OnBytes = Callable[[int], None]
+# conda-lock's used_env_vars convention: `${NAME}` in a channel or package URL.
+_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Download:
+    """Where one archive is requested from. `url` and `headers` may hold secrets (kept
+    out of repr); `shown` is the URL for messages: masked, placeholders unexpanded."""
+
+    url: str = field(repr=False)
+    shown: str
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+
+def placeholders(text: str) -> tuple[str, ...]:
+    """The `${NAME}` variables `text` uses, in order of first use."""
+    return tuple(dict.fromkeys(_PLACEHOLDER.findall(text)))
+
+
+def missing_variables(text: str) -> tuple[str, ...]:
+    """The `${NAME}` variables of `text` that the environment does not set."""
+    return tuple(name for name in placeholders(text) if name not in os.environ)
+
+
+def rebased_url(package: Package, alias: str) -> str:
+    """`<alias>/<channel name>/<subdir>/<file name>` for `package` (credentials kept)."""
+    filename = require_filename(package)
+    if not package.channel or not package.subdir:
+        raise BadInputError(
+            f"{filename}: the lock names no channel or subdir for this package, so it "
+            "cannot be fetched through a channel alias; create without --channel-alias"
+        )
+    return f"{alias.rstrip('/')}/{package.channel}/{package.subdir}/{filename}"
+
+
+def download_for(package: Package, alias: str | None = None) -> Download:
+    """How to fetch `package`: from the lock's URL, or re-based onto `alias`.
+
+    `${NAME}` placeholders are expanded from the environment (BadInputError naming the
+    variable when it is unset). `user:password@` becomes an Authorization header (sent to
+    that host only: it is not repeated on a redirect); a `/t/<TOKEN>/` stays in the path,
+    where conda servers expect it.
+    """
+    from envlock.channels import mask, split_credentials
+
+    template = rebased_url(package, alias) if alias else (package.url or "").split("#", 1)[0]
+    shown = mask(template)
+    missing = missing_variables(template)
+    if missing:
+        raise BadInputError(
+            f"{require_filename(package)}: the URL {shown} uses "
+            + ", ".join(f"${{{name}}}" for name in missing)
+            + ", not set in the environment: set "
+            + ("it" if len(missing) == 1 else "them")
+            + " (conda-lock's used_env_vars convention), or pass --channel-alias"
+        )
+    url = _PLACEHOLDER.sub(lambda m: os.environ[m.group(1)], template)
+    try:
+        bare, credentials = split_credentials(url)
+    except BadInputError:
+        raise BadInputError(
+            f"{require_filename(package)}: {shown}: credentials are supported as "
+            "user:password@host or right after the host as /t/<TOKEN>/"
+        ) from None
+    if credentials is None or credentials.token is not None:
+        return Download(url=url, shown=shown)
+    pair = f"{credentials.username or ''}:{credentials.password or ''}".encode()
+    header = "Basic " + base64.b64encode(pair).decode("ascii")
+    return Download(url=bare, shown=shown, headers=(("Authorization", header),))
+
+
+def _new_file(folder: Path, name: str, suffix: str = "") -> tuple[int, Path]:
+    """A new file (O_EXCL) in `folder` with the mode open() gives: 0666 less the umask.
+
+    (tempfile.mkstemp makes 0600 files, which a shared package cache cannot use.)
+    """
+    while True:
+        path = folder / f".{name}.{secrets.token_hex(6)}{suffix}"
+        try:
+            return os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            ), path
+        except FileExistsError:
+            continue
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -158,6 +252,25 @@ def cached(pkgs_dir: Path, package: Package, on_bytes: OnBytes | None = None) ->
                     index_json=index)  # fmt: skip
 
 
+def stamp_state(pkgs_dir: Path, package: Package) -> Literal["verified", "stale", "unknown"]:
+    """What the verified-stamp alone says about the cached archive, without hashing.
+
+    "verified": a trusted stamp (see `cached`) whose hashes match the lock; "stale": a
+    trusted stamp whose hashes differ from the lock's (the cached file is not the locked
+    one and will be fetched again); "unknown": no archive, no stamp or an untrusted one
+    (the archive is hashed before use).
+    """
+    path = archive_path(pkgs_dir, package)
+    try:
+        now = path.stat()
+    except OSError:
+        return "unknown"
+    stamp = _trusted_stamp(pkgs_dir / ARCHIVES / STAMPS / f"{path.name}.json", now)
+    if stamp is None:
+        return "unknown"
+    return "verified" if matches(package, stamp["sha256"], stamp["md5"]) else "stale"
+
+
 def _stat_key(st: os.stat_result) -> list[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
@@ -242,14 +355,14 @@ def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
         # Written to a temporary name and renamed, without fsync (envlock.atomic's fsync
         # per file doubled the first warm create): after a crash a stamp is either whole,
         # or empty/unparsable and so ignored (the archive is hashed again).
-        fd, tmp = tempfile.mkstemp(prefix=f".{stamp_path.name}.", dir=stamp_path.parent)
+        fd, tmp = _new_file(stamp_path.parent, stamp_path.name)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(json.dumps(data, sort_keys=True).encode())
-            Path(tmp).replace(stamp_path)
+            tmp.replace(stamp_path)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):
-                Path(tmp).unlink()
+                tmp.unlink()
             raise
     except (OSError, ValueError):
         return None  # an unreadable index or a read-only cache: verify by hashing next time
@@ -260,25 +373,26 @@ def fetch(
     pkgs_dir: Path,
     package: Package,
     *,
+    source: Download | None = None,
     on_bytes: OnBytes | None = None,
     timeout: float = TIMEOUT_S,
 ) -> Verified:
     """Download or copy `package`'s archive into the cache and verify it against the lock.
 
-    Raises WorldFailedError (exit 4) for a missing file, an HTTP error, a timeout or a
-    hash mismatch (naming the file, the hash the lock expects and the hash found);
-    nothing unverified is left in the cache.
+    `source` says where from (default: `download_for(package)`, the lock's URL). Raises
+    WorldFailedError (exit 4) for a missing file, an HTTP error, a timeout or a hash
+    mismatch (naming the file, the hash the lock expects and the hash found); nothing
+    unverified is left in the cache.
     """
     expected_hash(package)  # refuse a package the lock gives no hash for
-    url = package.url or ""
+    source = source or download_for(package)
     dest = archive_path(pkgs_dir, package)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    tmp = Path(tmp_name)
+    fd, tmp = _new_file(dest.parent, dest.name, ".part")
     try:
         sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-        with os.fdopen(fd, "wb") as out, _open_url(url, dest.name, timeout) as src:
-            while chunk := _read(src, url, dest.name):
+        with os.fdopen(fd, "wb") as out, _open_url(source, dest.name, timeout) as src:
+            while chunk := _read(src, source.shown, dest.name):
                 out.write(chunk)
                 sha.update(chunk)
                 md5.update(chunk)
@@ -286,7 +400,7 @@ def fetch(
                 if on_bytes:
                     on_bytes(len(chunk))
         found = {"sha256": sha.hexdigest(), "md5": md5.hexdigest()}
-        _check(package, found, dest.name, url)
+        _check(package, found, dest.name, source.shown)
         tmp.replace(dest)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -302,68 +416,71 @@ def fetch(
     )
 
 
-def _check(package: Package, found: dict[str, str], filename: str, url: str) -> None:
+def _check(package: Package, found: dict[str, str], filename: str, shown: str) -> None:
     for kind, want in (("sha256", package.sha256), ("md5", package.md5)):
         if want and want.lower() != found[kind]:
             raise WorldFailedError(
                 f"{filename}: {kind} mismatch: the lock expects {want.lower()}, the archive "
-                f"at {_shown(url)} has {found[kind]}. The file on the channel is not the one "
+                f"at {shown} has {found[kind]}. The file on the channel is not the one "
                 "that was locked (tampered, re-uploaded or corrupted); nothing was installed. "
                 "Check the channel, or re-resolve if the change is intended."
             )
 
 
-def _shown(url: str) -> str:
-    from envlock.channels import redact
-
-    return redact(url)
-
-
 def _open_url(
-    url: str, filename: str, timeout: float
+    source: Download, filename: str, timeout: float
 ) -> contextlib.AbstractContextManager[BinaryIO]:
-    scheme = urllib.parse.urlsplit(url).scheme
+    shown = source.shown
+    scheme = urllib.parse.urlsplit(source.url).scheme
     if scheme == "file":
-        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(url).path))
+        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(source.url).path))
         try:
             return path.open("rb")
         except FileNotFoundError:
             raise WorldFailedError(
-                f"{filename}: not found at {url}; the channel no longer has the locked "
+                f"{filename}: not found at {shown}; the channel no longer has the locked "
                 "file. Restore the mirror or re-resolve the lock."
             ) from None
         except OSError as error:
-            raise WorldFailedError(f"{filename}: cannot read {url}: {error.strerror}") from None
+            raise WorldFailedError(f"{filename}: cannot read {shown}: {error.strerror}") from None
     if scheme not in ("http", "https"):
         raise BadInputError(
-            f"{filename}: unsupported URL scheme {scheme!r} in {_shown(url)}; envlock "
+            f"{filename}: unsupported URL scheme {scheme!r} in {shown}; envlock "
             "fetches file://, http:// and https:// URLs"
         )
-    request = urllib.request.Request(url, headers={"User-Agent": "envlock"})  # noqa: S310 - scheme checked above
+    request = urllib.request.Request(source.url, headers={"User-Agent": "envlock"})  # noqa: S310 - scheme checked above
+    for key, value in source.headers:
+        # Unredirected: a redirect to another host must not carry the credentials on.
+        request.add_unredirected_header(key, value)
     try:
         response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked above
     except urllib.error.HTTPError as error:
         error.close()  # it holds the response's socket
+        hint = (
+            "the channel wants credentials: give them in --channel-alias (user:password@host "
+            "or host/t/<TOKEN>) or set the variables the lock's URLs name"
+            if error.code in (401, 403)
+            else "the channel does not serve the locked file. Check the URL or re-resolve the lock."
+        )
         raise WorldFailedError(
-            f"{filename}: HTTP {error.code} {error.reason} from {_shown(url)}; the channel "
-            "does not serve the locked file. Check the URL or re-resolve the lock."
+            f"{filename}: HTTP {error.code} {error.reason} from {shown}; {hint}"
         ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise WorldFailedError(
-            f"{filename}: cannot download {_shown(url)}: {reason}; check the network and "
+            f"{filename}: cannot download {shown}: {reason}; check the network and "
             "try again (verified archives already in the cache are kept)"
         ) from None
     stream: BinaryIO = response
     return stream
 
 
-def _read(src: BinaryIO, url: str, filename: str) -> bytes:
+def _read(src: BinaryIO, shown: str, filename: str) -> bytes:
     try:
         return src.read(CHUNK)
     except (TimeoutError, OSError) as error:
         raise WorldFailedError(
-            f"{filename}: the download of {_shown(url)} broke off: {error}; try again"
+            f"{filename}: the download of {shown} broke off: {error}; try again"
         ) from None
 
 
@@ -379,12 +496,18 @@ def copy_tree_size(path: Path) -> int:
 
 __all__ = [
     "ARCHIVES",
+    "Download",
     "Verified",
     "archive_path",
     "cached",
     "copy_tree_size",
     "default_pkgs_dir",
+    "download_for",
     "expected_hash",
     "fetch",
     "hash_file",
+    "missing_variables",
+    "placeholders",
+    "rebased_url",
+    "stamp_state",
 ]

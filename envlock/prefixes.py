@@ -24,26 +24,60 @@ def check_env_name(name: str) -> None:
 def check_target(target: Path, *, force: bool) -> bool:
     """May `create` build at `target`? True when an existing environment will be replaced.
 
-    An absent target or an empty folder is free. Anything else needs `force`, and even
-    then only a conda environment (a folder with conda-meta/) is replaced: BadInputError
-    (exit 2) otherwise, with nothing touched.
+    An absent target or an empty folder is free. Anything else that is not a conda
+    environment (a folder with conda-meta/) is refused with or without `force`; an
+    existing environment needs `force`. Refusals are BadInputError (exit 2), nothing
+    touched. The parent must be (or become) a writable folder.
     """
     if not target.exists() and not target.is_symlink():
+        _check_parent(target)
         return False
     if target.is_dir() and not target.is_symlink() and not any(target.iterdir()):
+        _check_parent(target)
         return False
+    if target.is_symlink() or not target.is_dir():
+        kind = "a symbolic link" if target.is_symlink() else "a file"
+        raise BadInputError(
+            f"{target} is {kind}, not a conda environment; envlock will not replace it, "
+            "even with --force. Choose another -p/-n"
+        )
+    if not (target / "conda-meta").is_dir():
+        raise BadInputError(
+            f"{target} is a folder that is not a conda environment (no conda-meta/); "
+            "envlock will not replace it, even with --force, and nothing in it was "
+            "touched. Choose another -p/-n (a new or empty folder)"
+        )
     if not force:
         raise BadInputError(
             f"{target} already exists; nothing was changed. Pass --force to replace it (the "
             "old environment is kept aside until the new one is complete), or choose "
             "another -p/-n"
         )
-    if target.is_symlink() or not (target / "conda-meta").is_dir():
-        raise BadInputError(
-            f"{target} exists and is not a conda environment (no conda-meta/); envlock will "
-            "not replace it, even with --force. Remove it yourself or choose another -p/-n"
-        )
+    _check_parent(target)
     return True
+
+
+def _check_parent(target: Path) -> None:
+    """BadInputError unless the environment can be made in `target`'s parent folder.
+
+    The nearest existing ancestor must be a folder envlock may write in (the staging
+    folder is made beside the target, and missing folders are created).
+    """
+    probe = target.parent
+    while not probe.exists() and probe != probe.parent:
+        if probe.is_symlink():  # a dangling symbolic link
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise BadInputError(
+            f"cannot create {target}: {probe} is not a folder. Choose another -p/-n "
+            "(or another ENVLOCK_ENVS_DIR)"
+        )
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise BadInputError(
+            f"cannot create {target}: no permission to write in {probe}. Choose another "
+            "-p/-n (or another ENVLOCK_ENVS_DIR)"
+        )
 
 
 def envs_dir() -> tuple[Path, str]:

@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import json
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -361,8 +362,13 @@ def test_missing_package_url_exits_4_and_leaves_no_prefix(
     assert leftovers(tmp_path) == []
 
 
-def test_force_failing_mid_way_keeps_the_old_environment(
-    tmp_path: Path, lock_dir: Path, mirror_copy: Path, m3net: tuple[Package, ...], fresh_pkgs: Path
+def test_force_failing_mid_way_keeps_the_old_environment(  # noqa: PLR0917 - fixtures
+    tmp_path: Path,
+    lock_dir: Path,
+    mirror: Path,
+    mirror_copy: Path,
+    m3net: tuple[Package, ...],
+    fresh_pkgs: Path,
 ) -> None:
     prefix = tmp_path / "env"
     assert invoke(["create", str(lock_dir), "-p", str(prefix)]).exit_code == 0
@@ -382,6 +388,8 @@ def test_force_failing_mid_way_keeps_the_old_environment(
 
     # 2. an archive whose hash matches the lock but which cannot be extracted: the
     #    failure comes while linking, after other packages were linked into staging
+    numpy = archive_of(m3net, "numpy")
+    shutil.copyfile(file_of(mirror, numpy), file_of(mirror_copy, numpy))  # untampered again
     broken = archive_of(moved, "pyg")
     path = file_of(mirror_copy, broken)
     path.write_bytes(b"not an archive at all")
@@ -393,7 +401,6 @@ def test_force_failing_mid_way_keeps_the_old_environment(
         if p.name == "pyg"
         else p
         for p in _on_copy(m3net, mirror_copy)
-        if p.name != "numpy"
     )
     mid = write_locks(tmp_path / "lk" / "mid", relocked, root=mirror_copy)
     ran = invoke(["create", str(mid), "-p", str(prefix), "--force"])
@@ -628,3 +635,266 @@ def test_resolved_m3net_created_then_diffed_is_identical(
     assert ran.exit_code == 0, ran.stdout
     assert ran.json()["identical"] is True
     assert ran.json()["channels_compared"] is True
+
+
+# ---------------------------------------------------------------- newcomer trial (issue 4)
+
+
+def test_the_environment_root_gets_the_mode_mkdir_gives(
+    tmp_path: Path, lock_dir: Path, fresh_pkgs: Path
+) -> None:
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        prefix = tmp_path / "shared-env"
+        assert invoke(["create", str(lock_dir), "-p", str(prefix)]).exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(prefix.stat().st_mode) == 0o755
+    assert stat.S_IMODE((prefix / ".envlock-origin.json").stat().st_mode) == 0o644
+    archives = fresh_pkgs / "archives"
+    modes = {stat.S_IMODE(p.stat().st_mode) for p in archives.iterdir() if p.is_file()}
+    assert modes == {0o644}
+
+
+def test_a_lock_missing_a_dependency_is_refused_before_fetching(
+    tmp_path: Path, mirror: Path, m3net: tuple[Package, ...], fresh_pkgs: Path
+) -> None:
+    folder = write_locks(
+        tmp_path / "lk" / "noxz", tuple(p for p in m3net if p.name != "xz"), root=mirror
+    )
+    lock = folder / "conda-lock.yml"
+    python = archive_of(m3net, "python")
+    ran = invoke(["create", str(lock), "-p", str(tmp_path / "env"), "--dry-run", "--json"])
+    assert ran.exit_code == 2
+    message = ran.json()["message"]
+    assert ran.json()["where"] == str(lock)
+    assert message.startswith(
+        f"the lock is incomplete for linux-64: python {python.version} needs xz, "
+        "which the lock does not list."
+    )
+    assert "Re-resolve it" in message
+    assert "try again" not in message
+    assert not fresh_pkgs.exists()
+    assert not (tmp_path / "env").exists()
+
+
+def test_an_explicit_file_without_python_is_refused(
+    tmp_path: Path, mirror: Path, m3net: tuple[Package, ...], fresh_pkgs: Path
+) -> None:
+    # cut at a package boundary: everything from python on is gone
+    folder = write_locks(
+        tmp_path / "lk" / "cut", tuple(p for p in m3net if p.name != "python"), root=mirror
+    )
+    ran = invoke(["create", str(folder / "linux-64.lock"), "-p", str(tmp_path / "env")])
+    assert ran.exit_code == 2
+    assert "(noarch: python) need python, which the lock does not list" in said(ran)
+    assert "try again" not in said(ran)
+    assert not fresh_pkgs.exists()
+    assert not (tmp_path / "env").exists()
+
+
+def test_a_pixi_lock_or_other_yaml_is_named(tmp_path: Path) -> None:
+    pixi = tmp_path / "pixi.lock"
+    pixi.write_text("version: 6\nenvironments:\n  default:\n    channels: []\npackages: []\n")
+    ran = invoke(["create", str(pixi), "--json"])
+    assert ran.exit_code == 2
+    message = ran.json()["message"]
+    assert ran.json()["where"] == str(pixi)
+    assert message.startswith(
+        "this is a pixi.lock (format version 6), pixi's lock format, not a lock "
+        "envlock reads. envlock create reads a conda-lock.yml"
+    )
+    env = tmp_path / "environment.yml"
+    env.write_text("name: x\nchannels: [conda-forge]\ndependencies: [python]\n")
+    ran = invoke(["create", str(env), "--json"])
+    assert ran.exit_code == 2
+    assert ran.json()["where"] == str(env)
+    assert ran.json()["message"].startswith(
+        "a YAML document with top-level keys channels, dependencies, name, not a lock"
+    )
+    assert "envlock resolve" in ran.json()["message"]
+
+
+def test_a_folder_that_is_not_an_environment_is_named_so_at_once(
+    tmp_path: Path, lock_dir: Path
+) -> None:
+    prefix = tmp_path / "notenv"
+    prefix.mkdir()
+    (prefix / "data.csv").write_text("1,2")
+    for extra in ([], ["--force"]):
+        ran = invoke(["create", str(lock_dir), "-p", str(prefix), *extra])
+        assert ran.exit_code == 2
+        assert said(ran) == (
+            f"envlock error: {prefix} is a folder that is not a conda environment (no "
+            "conda-meta/); envlock will not replace it, even with --force, and nothing in it "
+            "was touched. Choose another -p/-n (a new or empty folder)"
+        )
+        assert "Pass --force" not in said(ran)
+    assert sorted(p.name for p in prefix.iterdir()) == ["data.csv"]
+
+
+def test_path_problems_are_envlock_errors(tmp_path: Path, lock_dir: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    cases = {
+        str(afile): f"{afile} is a file, not a conda environment",
+        str(afile / "env"): f"cannot create {afile / 'env'}: {afile} is not a folder",
+        "": "-p/--prefix needs a path",
+    }
+    for prefix, expected in cases.items():
+        ran = invoke(["create", str(lock_dir), "-p", prefix])
+        assert ran.exit_code == 2, prefix
+        assert "Usage:" not in ran.stderr
+        assert expected in said(ran), said(ran)
+
+
+def test_the_plan_says_verified_only_when_the_stamp_matches(
+    tmp_path: Path,
+    lock_dir: Path,
+    fresh_pkgs: Path,
+    m3net: tuple[Package, ...],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from envlock import fetch
+
+    monkeypatch.setattr(fetch, "RACY_NS", 0)
+    assert invoke(["create", str(lock_dir), "-p", str(tmp_path / "one")]).exit_code == 0
+
+    def states() -> dict[str, str]:
+        ran = invoke(["create", str(lock_dir), "-n", "x", "--dry-run", "--json"])
+        assert ran.exit_code == 0, ran.stderr
+        return {p["name"]: p["state"] for p in ran.json()["plan"]["packages"]}
+
+    assert set(states().values()) == {"recheck"}  # fetched, not yet stamped
+    assert invoke(["create", str(lock_dir), "-p", str(tmp_path / "two")]).exit_code == 0
+    assert set(states().values()) == {"verified"}
+    ran = invoke(["create", str(lock_dir), "-n", "x", "--dry-run"])
+    assert "cached (verified)" in ran.stdout
+    # a lock whose hash for idna differs from the stamped archive: not "cached"
+    idna = archive_of(m3net, "idna")
+    other = tuple(replace(p, sha256="0" * 64) if p.name == "idna" else p for p in m3net)
+    folder = write_locks(tmp_path / "lk" / "other", other, root=Path("/unused"))
+    ran = invoke(["create", str(folder / "conda-lock.yml"), "-n", "y", "--dry-run", "--json"])
+    assert ran.exit_code == 0, ran.stderr
+    rows = {p["name"]: p for p in ran.json()["plan"]["packages"]}
+    assert rows[idna.name]["state"] == "download"
+    assert rows[idna.name]["cached"] is False
+
+
+# ---------------------------------------------------------------- private channels
+
+
+SECRET = "s3cr3t-tok"
+
+
+@pytest.fixture
+def private_mirror(mirror: Path) -> Iterator[str]:
+    """The demo mirror over HTTP, answering 401 unless the request carries the token
+    (`/t/<SECRET>/...`) or basic auth `user:<SECRET>`; yields `http://127.0.0.1:PORT`."""
+    import base64
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    basic = "Basic " + base64.b64encode(f"user:{SECRET}".encode()).decode()
+
+    class Private(SimpleHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.path.startswith(f"/t/{SECRET}/"):
+                self.path = self.path[len(f"/t/{SECRET}") :]
+            elif self.headers.get("Authorization") != basic:
+                self.send_error(401, "Unauthorized")
+                return
+            super().do_GET()
+
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Private, directory=str(mirror))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def _no_secret_in(*roots: Path) -> None:
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                assert SECRET.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.http
+@pytest.mark.parametrize("how", ["token", "basic", "env"])
+def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
+    tmp_path: Path,
+    mirror: Path,
+    private_mirror: str,
+    m3net: tuple[Package, ...],
+    fresh_pkgs: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    how: str,
+) -> None:
+    monkeypatch.delenv("ENVLOCK_CHANNEL_ALIAS", raising=False)
+    # the lock as resolve writes it: credential-free URLs on the private host
+    plain = rebase(m3net, mirror, private_mirror)
+    folder = write_locks(tmp_path / "lk" / "m3net", plain, root=mirror)
+    prefix = tmp_path / "env"
+    ran = invoke(["create", str(folder), "-p", str(prefix)])
+    assert ran.exit_code == 4
+    assert "HTTP 401 Unauthorized" in said(ran)
+    assert "--channel-alias" in said(ran)
+    assert not prefix.exists()
+
+    args = ["create", str(folder), "-p", str(prefix), "--json"]
+    if how == "token":
+        args += ["--channel-alias", f"{private_mirror}/t/{SECRET}"]
+    elif how == "basic":
+        monkeypatch.setenv(
+            "ENVLOCK_CHANNEL_ALIAS", private_mirror.replace("//", f"//user:{SECRET}@")
+        )
+    else:  # conda-lock's used_env_vars: ${VAR} placeholders in the lock's URLs
+        templated = rebase(m3net, mirror, f"{private_mirror}/t/${{PRIVATE_TOKEN}}")
+        folder = write_locks(tmp_path / "lk" / "templated", templated, root=mirror)
+        args[1] = str(folder)
+        ran = invoke(args)
+        assert ran.exit_code == 2
+        assert "${PRIVATE_TOKEN}, not set in the environment" in ran.json()["message"]
+        monkeypatch.setenv("PRIVATE_TOKEN", SECRET)
+    ran = invoke(args)
+    assert ran.exit_code == 0, ran.stderr
+    assert installed(prefix) == locked(m3net)
+    assert SECRET not in ran.stdout + ran.stderr
+    if how != "env":
+        shown = ran.json()["plan"]["channel_alias"]
+        assert shown.startswith("http://") and ("<TOKEN>" in shown or "<PASSWORD>" in shown)
+    urls = {json.loads(m.read_text())["url"] for m in (prefix / "conda-meta").glob("*.json")}
+    expected = templated if how == "env" else plain
+    assert urls == {p.url for p in expected}  # the lock's URLs, credential-free
+    _no_secret_in(prefix, fresh_pkgs)
+
+
+def test_channel_alias_rebases_onto_another_mirror(
+    tmp_path: Path, mirror: Path, mirror_copy: Path, m3net: tuple[Package, ...], fresh_pkgs: Path
+) -> None:
+    # the lock names a mirror that is gone; the alias points at a copy
+    gone = rebase(m3net, mirror, "file:///nonexistent/mirror")
+    folder = write_locks(tmp_path / "lk" / "m3net", gone, root=mirror)
+    prefix = tmp_path / "env"
+    ran = invoke(
+        ["create", str(folder), "-p", str(prefix), "--channel-alias", mirror_copy.as_uri()]
+    )
+    assert ran.exit_code == 0, ran.stderr
+    assert installed(prefix) == locked(m3net)
+    ran = invoke(["create", str(folder), "-n", "x", "--channel-alias", "mirror.example/conda"])
+    assert ran.exit_code == 2
+    assert "--channel-alias mirror.example/conda: expected a base URL" in said(ran)

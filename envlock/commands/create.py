@@ -18,7 +18,9 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from envlock.channels import mask
 from envlock.create import CreatePlan, CreateResult, Phase, apply_create, interrupted, plan_create
+from envlock.errors import BadInputError
 from envlock.ui import Output
 
 _LABELS: dict[Phase, str] = {
@@ -99,6 +101,11 @@ def _show_plan(output: Output, plan: CreatePlan, *, dry_run: bool) -> None:
             "new one is complete)"
         )
     output.print(f"  channels: {', '.join(plan.channels) or '(none recorded)'}")
+    if plan.channel_alias:
+        output.print(
+            f"  fetched from: {escape(mask(plan.channel_alias))}/<channel>/<subdir>/<file> "
+            "(--channel-alias)"
+        )
     if dry_run:
         table = Table(show_edge=False, pad_edge=False)
         for column in ("package", "version", "build", "channel", "size", "state"):
@@ -110,14 +117,17 @@ def _show_plan(output: Output, plan: CreatePlan, *, dry_run: bool) -> None:
                 p.package.build or "",
                 p.package.channel or "",
                 _size(p.size) if p.size is not None else "?",
-                "cached" if p.cached else "download",
+                p.state_text,
             )
         output.print(table)
     unknown = f" (+{plan.unknown_sizes} of unknown size)" if plan.unknown_sizes else ""
+    cached = len(plan.packages) - len(plan.to_download)
+    verified = sum(1 for p in plan.packages if p.state == "verified")
+    recheck = f", {cached - verified} will be re-checked" if cached - verified else ""
     output.print(
         f"  {len(plan.packages)} conda packages: {len(plan.to_download)} to download "
-        f"({_size(plan.download_bytes)}{unknown}), "
-        f"{len(plan.packages) - len(plan.to_download)} cached ({_size(plan.cached_bytes)})"
+        f"({_size(plan.download_bytes)}{unknown}), {cached} cached "
+        f"({_size(plan.cached_bytes)}; {verified} verified{recheck})"
     )
     free = f", {_size(plan.free_bytes)} free" if plan.free_bytes is not None else ""
     output.print(f"  disk needed: about {_size(plan.disk_needed_bytes)}{free}")
@@ -147,25 +157,29 @@ Examples:
   envlock create locks/m3net/linux-64.lock -n m3net-explicit
   envlock create locks/m3net/conda-lock.yml --platform linux-64 --dry-run
   envlock create m3net --force --json       # replace an existing environment
+  envlock create m3net --channel-alias https://user:$PW@mirror.example/conda
 """,
 )
 @click.argument("lock", metavar="[LOCK | NAME]", required=False, default=None)
-@click.option(
-    "-p",
-    "--prefix",
-    type=click.Path(path_type=Path, file_okay=False),
-    help="Create the environment at this path.",
-)
+@click.option("-p", "--prefix", metavar="PATH", help="Create the environment at this path.")
 @click.option("-n", "--name", help="Create it as <envs dir>/NAME (default: the lock's name).")
 @click.option("--platform", help="Platform to install (default: this machine's).")
+@click.option(
+    "--channel-alias",
+    envvar="ENVLOCK_CHANNEL_ALIAS",
+    metavar="URL",
+    help="Fetch every package from URL/<channel>/<subdir>/<file> instead of the lock's URL "
+    "(env: ENVLOCK_CHANNEL_ALIAS); credentials in it are used, never shown or written.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing environment at the target.")
 @click.option("--dry-run", is_flag=True, help="Print the plan; change nothing.")
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def command(  # noqa: PLR0917 - click passes every option as an argument
     lock: str | None,
-    prefix: Path | None,
+    prefix: str | None,
     name: str | None,
     platform: str | None,
+    channel_alias: str | None,
     force: bool,
     dry_run: bool,
     json_mode: bool,
@@ -191,7 +205,22 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
     Where it goes without -p: ENVLOCK_ENVS_DIR/NAME; else conda's envs directory
     when conda is configured (CONDA_ENVS_PATH, envs_dirs in ~/.condarc,
     $CONDA_ROOT or $MAMBA_ROOT_PREFIX, the root of an active CONDA_PREFIX), so
-    `conda activate NAME` finds it; else ~/.envlock/envs/NAME.
+    `conda activate NAME` finds it; else ~/.envlock/envs/NAME. An existing
+    folder that is not a conda environment (no conda-meta/) is never replaced.
+
+    \b
+    Before anything is fetched the lock is checked to be complete for the
+    platform (every dependency of every package locked too); a cut or edited
+    lock is refused (exit 2): re-resolve it.
+
+    \b
+    Private channels: resolve writes locks without credentials. Pass
+    --channel-alias URL (or ENVLOCK_CHANNEL_ALIAS) to fetch every package from
+    URL/<channel name>/<subdir>/<file name>; user:password@host is sent as an
+    Authorization header, host/t/<TOKEN>/ as conda tokens are. Lock URLs with
+    ${VAR} placeholders (conda-lock's used_env_vars) are expanded from the
+    environment at fetch time. Secrets are never printed (shown masked) and never
+    written: conda-meta/ keeps the lock's URLs.
 
     \b
     pip packages in a lock are not installed yet: create lists them as a warning.
@@ -199,12 +228,15 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
     --force · 4 download, hash, disk or interrupt failure.
     """
     output = Output(json_mode=json_mode)
+    if prefix is not None and not prefix.strip():
+        raise BadInputError("-p/--prefix needs a path; it was given an empty one")
     plan = plan_create(
         lock if lock is not None else _only_lock(),
         platform=platform,
-        prefix=prefix,
+        prefix=Path(prefix) if prefix is not None else None,
         name=name,
         force=force,
+        channel_alias=channel_alias or None,
     )
     for warning in plan.warnings:
         output.warn(warning)
@@ -228,7 +260,6 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
 
 def _only_lock() -> str:
     from envlock.create import LOCKS_DIR
-    from envlock.errors import BadInputError
 
     folders = sorted(p for p in LOCKS_DIR.glob("*/") if p.is_dir()) if LOCKS_DIR.is_dir() else []
     if len(folders) == 1:

@@ -62,11 +62,7 @@ def install_verified(
     except Exception as error:
         # rattler raises its own exception classes (InstallerError, LinkError, IoError ...)
         # whose text is the useful part; they all mean the install did not happen.
-        text = str(error).strip() or type(error).__name__
-        hint = "free some space and try again" if _disk_full(text) else "try again"
-        raise WorldFailedError(
-            f"installing into {final} failed: {text}; nothing was left behind, {hint}"
-        ) from None
+        raise _failure(error, final) from None
     _drop_cachedir_tag(staging, shipped=_restore_urls(staging, archives))
 
 
@@ -206,6 +202,37 @@ def _drop_cachedir_tag(prefix: Path, *, shipped: bool) -> None:
     tag = prefix / _CACHEDIR_TAG
     if not shipped and tag.is_file():
         tag.unlink()
+
+
+# rattler's words when an archive (already verified against the lock) cannot be unpacked.
+_UNPACK_WORDS = ("bz2", "bzip2", "zstd", "zip", "archive", "extract", "unexpected end")
+
+
+def _failure(error: Exception, final: Path) -> EnvlockError:
+    """The envlock error for a rattler failure: "try again" only when a retry can help.
+
+    A failure caused by the lock's content fails the same way every time: a noarch:
+    python package without python in the lock (BadInputError, exit 2), or a locked
+    archive that cannot be unpacked although its bytes are the ones the lock names.
+    """
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = "; ".join(lines) or type(error).__name__
+    lowered = text.lower()
+    head = f"installing into {final} failed: {text}; nothing was left behind."
+    if "no python version specified" in lowered:
+        return BadInputError(
+            f"{head} The lock lists noarch: python packages but no python, so it is "
+            "incomplete and fails the same way every time: re-resolve it"
+        )
+    if _disk_full(text):
+        return WorldFailedError(f"{head} Free some space and try again")
+    if any(word in lowered for word in _UNPACK_WORDS):
+        return WorldFailedError(
+            f"{head} The archive matches the lock's hash, so the locked file itself cannot "
+            "be unpacked and a retry fails the same way: fix the channel's file or "
+            "re-resolve the lock"
+        )
+    return WorldFailedError(f"{head} Try again")
 
 
 def _disk_full(text: str) -> bool:
