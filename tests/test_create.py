@@ -168,6 +168,7 @@ def isolated(tmp_path: Path, shared_pkgs: Path, monkeypatch: pytest.MonkeyPatch)
     """Every test: the shared package cache, envs under tmp_path, cwd = tmp_path."""
     monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(shared_pkgs))
     monkeypatch.setenv("ENVLOCK_ENVS_DIR", str(tmp_path / "envs"))
+    monkeypatch.delenv("ENVLOCK_CHANNEL_ALIAS", raising=False)  # it re-bases every URL
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -834,7 +835,7 @@ def _no_secret_in(*roots: Path) -> None:
 
 
 @pytest.mark.http
-@pytest.mark.parametrize("how", ["token", "basic", "env"])
+@pytest.mark.parametrize("how", ["token", "basic", "env", "literal"])
 def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
     tmp_path: Path,
     mirror: Path,
@@ -844,7 +845,6 @@ def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
     monkeypatch: pytest.MonkeyPatch,
     how: str,
 ) -> None:
-    monkeypatch.delenv("ENVLOCK_CHANNEL_ALIAS", raising=False)
     # the lock as resolve writes it: credential-free URLs on the private host
     plain = rebase(m3net, mirror, private_mirror)
     folder = write_locks(tmp_path / "lk" / "m3net", plain, root=mirror)
@@ -862,6 +862,13 @@ def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
         monkeypatch.setenv(
             "ENVLOCK_CHANNEL_ALIAS", private_mirror.replace("//", f"//user:{SECRET}@")
         )
+    elif how == "literal":  # a hand-made lock with the password in its URLs
+        # (envlock's writers scrub credentials, so the explicit file is written by hand)
+        with_password = rebase(m3net, mirror, private_mirror.replace("//", f"//user:{SECRET}@"))
+        explicit = tmp_path / "lk" / "literal.lock"
+        lines = [f"{p.url}#{p.md5}" for p in with_password]
+        explicit.write_text("# platform: linux-64\n@EXPLICIT\n" + "\n".join(lines) + "\n")
+        args[1] = str(explicit)
     else:  # conda-lock's used_env_vars: ${VAR} placeholders in the lock's URLs
         templated = rebase(m3net, mirror, f"{private_mirror}/t/${{PRIVATE_TOKEN}}")
         folder = write_locks(tmp_path / "lk" / "templated", templated, root=mirror)
@@ -874,7 +881,7 @@ def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
     assert ran.exit_code == 0, ran.stderr
     assert installed(prefix) == locked(m3net)
     assert SECRET not in ran.stdout + ran.stderr
-    if how != "env":
+    if how in ("token", "basic"):
         shown = ran.json()["plan"]["channel_alias"]
         assert shown.startswith("http://") and ("<TOKEN>" in shown or "<PASSWORD>" in shown)
     urls = {json.loads(m.read_text())["url"] for m in (prefix / "conda-meta").glob("*.json")}

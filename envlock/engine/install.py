@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from envlock.channels import split_package_url
 from envlock.errors import BadInputError, EnvlockError, WorldFailedError
 from envlock.fetch import Verified
+from envlock.filenames import scrub_url
 
 if TYPE_CHECKING:
     from rattler import InstallerReporter, RepoDataRecord
@@ -163,7 +164,8 @@ def _restore_urls(prefix: Path, archives: Sequence[Verified]) -> bool:
             verified = by_file.get(str(record.get("fn", "")))
             if verified is None or not verified.package.url:
                 continue
-            url = verified.package.url.split("#", 1)[0]
+            # The lock's URL, never a credential (placeholders such as ${TOKEN} are kept).
+            url = scrub_url(verified.package.url.split("#", 1)[0])
             wanted = {
                 "url": url,
                 "channel": split_package_url(url)[0],
