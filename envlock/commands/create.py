@@ -224,8 +224,9 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
 
     \b
     pip packages in a lock are not installed yet: create lists them as a warning.
-    Exit codes: 0 created · 2 bad lock, unknown platform, existing prefix without
-    --force · 4 download, hash, disk or interrupt failure.
+    Exit codes: 0 created · 2 bad or incomplete lock, unknown platform, unset
+    ${VAR}, unusable target, existing prefix without --force · 4 download (401,
+    404), hash, disk or interrupt failure.
     """
     output = Output(json_mode=json_mode)
     if prefix is not None and not prefix.strip():
