@@ -25,32 +25,33 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import re
 import secrets
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
 from envlock import fetch
-from envlock.channels import channel_name, is_url, mask, split_credentials, split_package_url
-from envlock.errors import BadInputError, WorldFailedError, where
+from envlock.channels import is_url, mask, split_credentials
+from envlock.errors import BadInputError, WorldFailedError
+from envlock.lock_source import (
+    LockKind,
+    check_complete,
+    locate_lock,
+    read_packages,
+)
 from envlock.models import Package
 from envlock.origin import Origin, write_origin
 from envlock.platforms import check_platform, host_platform
 from envlock.prefixes import check_env_name, check_target, envs_dir, free_bytes
 
-LockKind = Literal["conda-lock", "explicit"]
 Phase = Literal["verify", "fetch", "link"]
 # What the plan knows of a package's archive: "verified" (cached, and its verified-stamp
 # matches the lock), "recheck" (cached, hashed before use), "download" (absent or stale).
 CacheState = Literal["verified", "recheck", "download"]
-LOCK_FILE = "conda-lock.yml"
-LOCKS_DIR = Path("locks")
 # A rough expansion factor for archives not yet extracted: shown as an estimate only.
 UNPACK_FACTOR = 3
 FETCH_WORKERS = 4
@@ -219,7 +220,7 @@ def plan_create(
     if platform is not None:
         check_platform(platform)
     kind, lock_path, lock_name = locate_lock(lock_source, platform)
-    packages, plat, channels = _read_packages(kind, lock_path, platform)
+    packages, plat, channels = read_packages(kind, lock_path, platform)
     conda = tuple(p for p in packages if p.manager == "conda" and not p.name.startswith("__"))
     pip = tuple(p for p in packages if p.manager == "pip")
     check_complete(conda, lock=lock_path, platform=plat, with_depends=kind == "conda-lock")
@@ -302,181 +303,6 @@ def check_channel_alias(alias: str) -> None:
         split_credentials(alias)
     except BadInputError as error:
         raise BadInputError(f"--channel-alias: {error.message}") from None
-
-
-# A conda build string of a noarch: python package (conda-forge `pyhd8ed1ab_0`, `py_0`).
-_NOARCH_PYTHON_BUILD = re.compile(r"py(h[0-9a-f]+)?_\d+")
-
-
-def _dependency_name(spec: str) -> str:
-    """The package name a depends string refers to (`python >=3.8,<3.9` → `python`)."""
-    head = spec.strip().split(" ", 1)[0].rsplit("::", 1)[-1]
-    for stop in "=<>!~[;":
-        head = head.split(stop, 1)[0]
-    return head.lower()
-
-
-def check_complete(
-    conda: Iterable[Package], *, lock: Path, platform: str, with_depends: bool
-) -> None:
-    """BadInputError (exit 2) unless the locked conda packages are self-consistent.
-
-    With `with_depends` (a conda-lock.yml records depends), every dependency name of
-    every package (virtual `__` packages aside) must be locked too. Explicit files carry
-    no depends: then only noarch: python packages (build `py_N`/`pyh<hash>_N`) are
-    checked to have python beside them.
-    """
-    packages = tuple(conda)
-    names = {p.name.lower() for p in packages}
-    lacking: list[str] = []
-    if with_depends:
-        for package in packages:
-            missing = sorted({_dependency_name(d) for d in package.depends} - names - {""})
-            missing = [m for m in missing if not m.startswith("__")]
-            if missing:
-                lacking.append(f"{package.name} {package.version} needs {', '.join(missing)}")
-    if "python" not in names:
-        noarch = [
-            f"{p.name} {p.version}"
-            for p in packages
-            if p.subdir == "noarch" and _NOARCH_PYTHON_BUILD.fullmatch(p.build or "")
-        ]
-        if noarch and not lacking:
-            lacking.append(
-                f"{', '.join(noarch[:5])}{' …' if len(noarch) > 5 else ''} "
-                "(noarch: python) need python"
-            )
-    if lacking:
-        shown = "; ".join(lacking[:8]) + (
-            f"; and {len(lacking) - 8} more" if len(lacking) > 8 else ""
-        )
-        raise BadInputError(
-            f"the lock is incomplete for {platform}: {shown}, which the lock does not "
-            "list. It was cut or edited after it was resolved; installing it would give a "
-            "broken environment, so nothing was fetched. Re-resolve it (envlock resolve "
-            "RECIPE) to write a complete lock",
-            where=where(lock),
-        )
-
-
-def locate_lock(source: Path | str, platform: str | None) -> tuple[LockKind, Path, str]:
-    """(kind, file, lock name) for a lock file, a lock folder or a bare NAME (`locks/NAME/`)."""
-    path = Path(source).expanduser()
-    text = str(source)
-    if not path.exists() and "/" not in text and os.sep not in text and path.suffix == "":
-        folder = LOCKS_DIR / text
-        if not folder.is_dir():
-            raise BadInputError(
-                f"no lock named {text!r}: {folder}/ does not exist here. Give the path of a "
-                "conda-lock.yml, a <platform>.lock file or a lock folder, or run "
-                f"`envlock resolve recipes/{text}.yml` first"
-            )
-        path = folder
-    if path.is_dir():
-        unified = path / LOCK_FILE
-        if unified.is_file():
-            return "conda-lock", unified, path.resolve().name
-        explicit = path / f"{platform or host_platform()}.lock"
-        if explicit.is_file():
-            return "explicit", explicit, path.resolve().name
-        have = sorted(p.stem for p in path.glob("*.lock"))
-        raise BadInputError(
-            f"{path}/ holds no {LOCK_FILE} and no {explicit.name}"
-            + (f"; it has locks for {', '.join(have)}: choose one with --platform" if have else "")
-        )
-    if not path.exists():
-        raise BadInputError(f"{path}: no such lock file or folder")
-    if not path.is_file():
-        raise BadInputError(
-            f"{path} is not a lock file or folder: give a conda-lock.yml, a <platform>.lock "
-            "file or a lock folder"
-        )
-    return _sniff(path), path, path.resolve().parent.name
-
-
-# A top-level YAML key at the start of a line (`version: 6`, `environments:`), not a URL.
-_TOP_KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|$)", re.MULTILINE)
-_READS = (
-    "envlock create reads a conda-lock.yml (conda-lock's unified format, top-level keys "
-    "version, metadata, package), an @EXPLICIT file (<platform>.lock) or a lock folder "
-    "holding them"
-)
-
-
-def _sniff(path: Path) -> LockKind:
-    """What kind of lock `path` holds, from its first 64 kB; BadInputError saying what
-    it is instead for a pixi.lock or another YAML document."""
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(1 << 16)
-    except OSError as error:
-        raise BadInputError(f"cannot read the lock: {error.strerror}", where=str(path)) from None
-    if b"@EXPLICIT" in head:
-        return "explicit"
-    keys = {k.decode() for k in _TOP_KEY.findall(head)}
-    if "environments" in keys and "packages" in keys:
-        version = re.search(rb"^version:[ \t]*(\S+)", head, re.MULTILINE)
-        shown = f" (format version {version.group(1).decode()})" if version else ""
-        raise BadInputError(
-            f"this is a pixi.lock{shown}, pixi's lock format, not a lock envlock reads. "
-            f"{_READS}. Export explicit files from pixi (pixi project export "
-            "conda-explicit-spec DIR) and create from one of those",
-            where=str(path),
-        )
-    if keys and not ({"metadata", "package"} & keys):
-        hint = (
-            " It looks like an environment file or recipe: make a lock from it with "
-            "envlock resolve first"
-            if "dependencies" in keys
-            else ""
-        )
-        raise BadInputError(
-            f"a YAML document with top-level keys {', '.join(sorted(keys))}, not a lock "
-            f"envlock reads. {_READS}.{hint}",
-            where=str(path),
-        )
-    if path.suffix == ".lock" and not keys:
-        return "explicit"  # read_explicit says what is wrong with it
-    return "conda-lock"
-
-
-def _read_packages(
-    kind: LockKind, path: Path, platform: str | None
-) -> tuple[tuple[Package, ...], str, tuple[str, ...]]:
-    """(packages, platform, channel names in priority order) from the lock."""
-    if kind == "conda-lock":
-        from envlock.lockfile import read_lock
-
-        lock = read_lock(path)
-        plat = platform or host_platform()
-        packages = lock.for_platform(plat)
-        return packages, plat, tuple(channel_name(c.url) for c in lock.channels)
-    from envlock.explicit import read_explicit
-
-    explicit = read_explicit(path)
-    plat = platform or host_platform()
-    if explicit.platform and explicit.platform != plat:
-        raise BadInputError(
-            f"the lock has no platform {plat}; it has {explicit.platform}: choose it with "
-            f"--platform, or use the lock for {plat}",
-            where=str(path),
-        )
-    return explicit.packages, plat, _explicit_channels(path, explicit.packages)
-
-
-def _explicit_channels(path: Path, packages: Iterable[Package]) -> tuple[str, ...]:
-    """Channel order for an explicit file: its sibling conda-lock.yml's, else first use."""
-    sibling = path.parent / LOCK_FILE
-    if sibling.is_file():
-        from envlock.lockfile import read_lock
-
-        with contextlib.suppress(BadInputError):
-            return tuple(channel_name(c.url) for c in read_lock(sibling).channels)
-    names: dict[str, None] = {}
-    for package in packages:
-        if package.url:
-            names.setdefault(channel_name(split_package_url(package.url)[0]), None)
-    return tuple(names)
 
 
 def _planned(pkgs_dir: Path, package: Package) -> PlannedPackage:

@@ -260,7 +260,7 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
 
 
 def _only_lock() -> str:
-    from envlock.create import LOCKS_DIR
+    from envlock.lock_source import LOCKS_DIR
 
     folders = sorted(p for p in LOCKS_DIR.glob("*/") if p.is_dir()) if LOCKS_DIR.is_dir() else []
     if len(folders) == 1:
