@@ -99,11 +99,13 @@ def run(args: list[str] | None = None) -> int:
         _report(WorldFailedError("interrupted; nothing was replaced"), json_mode)
         return 4
     except click.ClickException as error:
+        # click's usage errors exit 2; anything click raises is bad input to envlock.
+        code = error.exit_code if error.exit_code == 2 else BadInputError.exit_code
         if json_mode:  # scripts get the same error document as for any bad input
             _report(BadInputError(error.format_message()), json_mode)
         else:
             error.show()
-        return error.exit_code
+        return code
     except click.exceptions.Exit as done:
         return done.exit_code
     return result if isinstance(result, int) else 0
