@@ -399,7 +399,7 @@ def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
             staging,
             Origin(lock=str(plan.lock.resolve()), platform=plan.platform, channels=plan.channels),
         )
-        replaced = _move_into_place(staging, plan.prefix)
+        replaced = _move_into_place(staging, plan.prefix, force=plan.force)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -470,19 +470,45 @@ def _new_dir(parent: Path, prefix: str) -> Path:
         return path
 
 
-def _move_into_place(staging: Path, prefix: Path) -> bool:
-    """Rename `staging` to `prefix`; an existing prefix is moved aside, removed after.
+# rename(2) errors meaning "something is at the target": a non-empty folder (ENOTEMPTY,
+# EEXIST), or a file or symbolic link where a folder goes (ENOTDIR, EISDIR).
+_OCCUPIED = frozenset({errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR})
 
-    Returns True when an old environment was replaced. If the final rename fails, the
-    old environment is renamed back before the error propagates.
+
+def _move_into_place(staging: Path, prefix: Path, *, force: bool) -> bool:
+    """Rename `staging` to `prefix`; returns True when an old environment was replaced.
+
+    The rename is tried first as it is: it is atomic and takes the place of nothing but
+    an absent target or an empty folder, so an environment that appeared at `prefix`
+    while this one was being built (a concurrent `envlock create -n NAME`) is never
+    touched without `force`: that is the usual exit-2 refusal (the caller removes
+    `staging`). With `force`, an existing environment is moved aside, the new one renamed
+    into place and the old one removed after; if the final rename fails, the old
+    environment is renamed back before the error propagates.
     """
-    if not prefix.exists():
-        staging.rename(prefix)
-        return False
-    if not any(prefix.iterdir()):  # an empty folder counts as absent (see _check_target)
-        prefix.rmdir()
-        staging.rename(prefix)
-        return False
+    for attempt in (1, 2):
+        try:
+            staging.rename(prefix)
+        except OSError as error:
+            if error.errno not in _OCCUPIED or not (prefix.exists() or prefix.is_symlink()):
+                raise
+        else:
+            return False
+        if attempt == 1 and prefix.is_dir() and not prefix.is_symlink():
+            # An empty folder counts as absent (see check_target); rename(2) replaces it
+            # by itself, other systems need it removed first. rmdir fails on a non-empty
+            # one, which the second rename then reports as occupied.
+            with contextlib.suppress(OSError):
+                prefix.rmdir()
+            continue
+        break
+    if not force:
+        raise BadInputError(
+            f"{prefix} appeared while the environment was being created (another envlock "
+            "create?); it was left as it is and nothing was changed. Pass --force to "
+            "replace it, or choose another -p/-n"
+        )
+    check_target(prefix, force=True)  # whatever appeared must be an environment too
     aside = Path(tempfile.mkdtemp(prefix=f".{prefix.name}.envlock-old-", dir=prefix.parent))
     aside.rmdir()
     prefix.rename(aside)

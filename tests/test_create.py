@@ -419,6 +419,71 @@ def test_force_failing_mid_way_keeps_the_old_environment(  # noqa: PLR0917 - fix
     assert leftovers(tmp_path) == []
 
 
+class _Intruder:
+    """A Progress that makes `what` appear at `prefix` while create links (a race)."""
+
+    def __init__(self, prefix: Path, what: str) -> None:
+        self.prefix, self.what = prefix, what
+
+    def begin(self, phase: str, total: int) -> None:
+        if phase != "link":
+            return
+        if self.what == "empty folder":
+            self.prefix.mkdir()
+        else:  # another create's environment, finished first
+            (self.prefix / "conda-meta").mkdir(parents=True)
+            (self.prefix / "conda-meta" / "theirs.json").write_text("{}")
+            (self.prefix / "results.txt").write_text("theirs")
+
+    def advance(self, phase: str, amount: int) -> None:
+        pass
+
+    def end(self, phase: str) -> None:
+        pass
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_an_environment_that_appears_while_creating_is_replaced_only_with_force(
+    tmp_path: Path, lock_dir: Path, m3net: tuple[Package, ...], force: bool
+) -> None:
+    from envlock.create import apply_create, plan_create
+    from envlock.errors import BadInputError
+
+    prefix = tmp_path / "envs" / "foo"
+    plan = plan_create(lock_dir, name="foo", force=force)
+    assert plan.prefix == prefix
+    assert not plan.replaces
+    if not force:
+        with pytest.raises(BadInputError) as refused:
+            apply_create(plan, _Intruder(prefix, "environment"))
+        assert refused.value.exit_code == 2
+        assert str(refused.value) == (
+            f"{prefix} appeared while the environment was being created (another envlock "
+            "create?); it was left as it is and nothing was changed. Pass --force to "
+            "replace it, or choose another -p/-n"
+        )
+        assert (prefix / "results.txt").read_text() == "theirs"
+        assert sorted(p.name for p in prefix.iterdir()) == ["conda-meta", "results.txt"]
+    else:
+        result = apply_create(plan, _Intruder(prefix, "environment"))
+        assert result.replaced
+        assert not (prefix / "results.txt").exists()
+        assert installed(prefix) == locked(m3net)
+    assert leftovers(prefix.parent) == []
+
+
+def test_an_empty_folder_that_appears_while_creating_counts_as_absent(
+    tmp_path: Path, lock_dir: Path, m3net: tuple[Package, ...]
+) -> None:
+    from envlock.create import apply_create, plan_create
+
+    prefix = tmp_path / "envs" / "foo"
+    result = apply_create(plan_create(lock_dir, name="foo"), _Intruder(prefix, "empty folder"))
+    assert not result.replaced
+    assert installed(prefix) == locked(m3net)
+    assert leftovers(prefix.parent) == []
+
+
 def test_link_failure_on_a_new_prefix_leaves_nothing(
     tmp_path: Path, mirror_copy: Path, m3net: tuple[Package, ...], fresh_pkgs: Path
 ) -> None:
