@@ -4,10 +4,11 @@ One reader for every form the PyTorch/PyG ecosystem uses, so that the CUDA guard
 findings, import and doctor agree:
 
     pytorch        py3.8_cuda11.7_cudnn8.5.0_0   py3.10_cuda11.8_cudnn8_0 (win)
-                   py3.8_cpu_0                   py3.10_0 (osx: neither tag)
+                   py3.8_cpu_0                   py3.10_0 (osx: neither tag, always CPU)
                    py3.8_cuda10.2.89_cudnn7.6.5_0 (torch <= 1.7)
     conda-forge    cuda118_py310h...  cuda112py39h...  cpu_mkl_py310h...  cpu_generic_py310h...
-    pytorch-mutex  cuda | cpu                    (the build is the variant)
+    pytorch-mutex  cuda | cpu                    (the build is the variant; `cuda` says
+                                                  no version: Variant.gpu)
     torchvision    py38_cu117  py38_cpu
     pyg, torch-*   py38_torch_1.13.0_cu117  py38_torch_1.13.0_cpu
     pip wheels     1.13.1+cu117  2.1.0+pt113cu117  2.0.1+cpu   nvidia-cudnn-cu12 (name)
@@ -46,13 +47,22 @@ _PYTHON = re.compile(r"(?:^|[_\d])py(\d)\.?(\d{1,2})(?=$|[_h.a-z])")
 _TORCH = re.compile(r"torch_?(\d+)\.(\d+)")
 _PT_TAG = re.compile(r"pt(\d)(\d{1,2})(?=cu|cpu|$|[_\-.])")
 _NAME_CU_MAJOR = re.compile(r"-cu(\d{2})$")
+# The pytorch channel's osx builds: `py3.10_0`, no cuda and no cpu tag (osx has no CUDA).
+_PYTORCH_OSX = re.compile(r"^py\d\.\d{1,2}_\d+$")
+_TORCH_PACKAGES = frozenset({"pytorch", "torch", "libtorch"})
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Variant:
-    """What a build says. `cuda` is "11.7" (or a bare major "12" for nvidia-*-cu12 wheels)."""
+    """What a build says.
+
+    `cuda` is the CUDA version the build names: "11.7", or a bare major "12" for
+    nvidia-*-cu12 wheels. `gpu` marks a CUDA build that names no version (`pytorch-mutex`
+    `cuda`); `is_cuda` is true for either, so ask it, not `cuda`, whether a build is CUDA.
+    """
 
     cuda: str | None = None
+    gpu: bool = False
     cpu: bool = False
     python: str | None = None
     torch: str | None = None
@@ -60,7 +70,7 @@ class Variant:
 
     @property
     def is_cuda(self) -> bool:
-        return self.cuda is not None
+        return self.cuda is not None or self.gpu
 
 
 def _packed(digits: str) -> str:
@@ -83,7 +93,7 @@ def variant_of(name: str, version: str, build: str | None) -> Variant:
         cu = _NAME_CU_MAJOR.search(name)
         return Variant(cudnn=major_minor(version), cuda=cu.group(1) if cu else None)
     if name == "pytorch-mutex" and build:
-        return Variant(cuda=None, cpu=build.startswith("cpu"))
+        return Variant(gpu=build.startswith("cuda"), cpu=build.startswith("cpu"))
     if name == "cpuonly":
         return Variant(cpu=True)
 
@@ -98,6 +108,8 @@ def variant_of(name: str, version: str, build: str | None) -> Variant:
     elif m := _NAME_CU_MAJOR.search(name):
         cuda = m.group(1)
     cpu = cuda is None and bool(_CPU_TAG.search(text))
+    if cuda is None and name in _TORCH_PACKAGES and _PYTORCH_OSX.match(build or ""):
+        cpu = True  # the osx build: neither tag, and osx has no CUDA
 
     python = None
     if m := _PYTHON.search(build or ""):

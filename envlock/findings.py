@@ -325,7 +325,7 @@ def _across(
         if pa.name.lower() not in VARIANT_NAMES and pb.name.lower() not in VARIANT_NAMES:
             continue
         va, vb = _variant(pa), _variant(pb)
-        if va.cuda and vb.cpu:
+        if va.is_cuda and vb.cpu:
             # B's own CUDA intent for this very torch is said here, once.
             reasons = _cuda_intent(in_b) if pb.name.lower() in TORCH_NAMES else []
             if reasons:
@@ -336,22 +336,28 @@ def _across(
                 Finding(
                     severity="error",
                     code="cpu-build",
-                    message=f"{pa.name}: A has a CUDA {va.cuda} build ({_brief(pa)}), B a CPU "
-                    f"build ({_brief(pb)}){although}: B will not use the GPU{fix}",
+                    message=f"{pa.name}: A has a {_cuda_words(va)} build ({_brief(pa)}), B a "
+                    f"CPU build ({_brief(pb)}){although}: B will not use the GPU{fix}",
                     packages=(pa.name, *(n for _, n in reasons)),
                 )
             )
-        elif va.cpu and vb.cuda:
+        elif va.cpu and vb.is_cuda:
+            driver = f" for CUDA {vb.cuda}" if vb.cuda else ""
             found.append(
                 Finding(
                     severity="warning",
                     code="cuda-build",
-                    message=f"{pa.name}: A has a CPU build ({_brief(pa)}), B a CUDA {vb.cuda} "
-                    f"build ({_brief(pb)}): B needs an NVIDIA driver for CUDA {vb.cuda}",
+                    message=f"{pa.name}: A has a CPU build ({_brief(pa)}), B a "
+                    f"{_cuda_words(vb)} build ({_brief(pb)}): B needs an NVIDIA driver{driver}",
                     packages=(pa.name,),
                 )
             )
     return found, merged
+
+
+def _cuda_words(variant: Variant) -> str:
+    """`CUDA 11.7`, or `CUDA` for a build that names no version (pytorch-mutex `cuda`)."""
+    return f"CUDA {variant.cuda}" if variant.cuda else "CUDA"
 
 
 def _python_minor(pairs: Sequence[tuple[Package, Package]]) -> list[Finding]:

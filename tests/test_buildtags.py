@@ -23,7 +23,9 @@ from envlock.buildtags import Variant, cuda_tag, variant_of
             Variant(cuda="11.8", python="3.10", cudnn="8"),
         ),
         ("pytorch", "1.13.0", "py3.8_cpu_0", Variant(cpu=True, python="3.8")),
-        ("pytorch", "2.0.1", "py3.10_0", Variant(python="3.10")),
+        ("pytorch", "2.0.1", "py3.10_0", Variant(cpu=True, python="3.10")),
+        ("pytorch", "1.13.1", "py3.8_0", Variant(cpu=True, python="3.8")),
+        ("pytorch", "2.0.1", "py3.10_cpu_0", Variant(cpu=True, python="3.10")),
         (
             "pytorch",
             "1.7.1",
@@ -34,7 +36,7 @@ from envlock.buildtags import Variant, cuda_tag, variant_of
         ("pytorch", "1.13.1", "cuda112py39hb0b7ed5_200", Variant(cuda="11.2", python="3.9")),
         ("pytorch", "2.7.1", "cpu_mkl_py310h1d2ba9c_101", Variant(cpu=True, python="3.10")),
         ("libtorch", "2.7.1", "cpu_generic_h3a4b5c6_1", Variant(cpu=True)),
-        ("pytorch-mutex", "1.0", "cuda", Variant()),
+        ("pytorch-mutex", "1.0", "cuda", Variant(gpu=True)),
         ("pytorch-mutex", "1.0", "cpu", Variant(cpu=True)),
         ("torchvision", "0.14.0", "py38_cu117", Variant(cuda="11.7", python="3.8")),
         ("torchvision", "0.14.0", "py38_cpu", Variant(cpu=True, python="3.8")),
@@ -62,6 +64,8 @@ from envlock.buildtags import Variant, cuda_tag, variant_of
         ("cudnn", "8.9.2.26", "cuda11_0", Variant(cudnn="8.9")),
         ("numpy", "1.23.5", "py38h14f4228_0", Variant(python="3.8")),
         ("python", "3.8.16", "h7a1cb2a_3", Variant()),
+        ("python", "3.10.0", "py3.10_0", Variant(python="3.10")),
+        ("torchaudio", "0.7.2", "py39", Variant(python="3.9")),
         ("torchaudio", "0.13.0", "py38_cu116", Variant(cuda="11.6", python="3.8")),
         ("cupy", "12.0", "py311hd7b1a5a_0", Variant(python="3.11")),
     ],
@@ -70,6 +74,13 @@ def test_variant_of_reads_every_form(
     name: str, version: str, build: str | None, expected: Variant
 ) -> None:
     assert variant_of(name, version, build) == expected
+
+
+def test_is_cuda_covers_a_cuda_marker_without_a_version() -> None:
+    assert variant_of("pytorch-mutex", "1.0", "cuda").is_cuda
+    assert not variant_of("pytorch-mutex", "1.0", "cpu").is_cuda
+    assert variant_of("pytorch", "2.0.1", "py3.10_cuda11.8_cudnn8.7.0_0").is_cuda
+    assert not variant_of("pytorch", "2.0.1", "py3.10_0").is_cuda
 
 
 def test_cuda_tag() -> None:

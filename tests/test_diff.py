@@ -329,3 +329,30 @@ def test_cli_says_when_platforms_differ(tmp_path: Path) -> None:
         "osx-64",
     )
     assert [f["code"] for f in doc["findings"]] == ["platform-mismatch"]
+
+
+OSX_A = """\
+name: gpu
+channels:
+  - pytorch
+  - nvidia
+dependencies:
+  - pytorch=2.0.1=py3.10_cuda11.8_cudnn8.7.0_0
+  - pytorch-cuda=11.8=h7e8668a_5
+  - pytorch-mutex=1.0=cuda
+"""
+
+
+def test_cli_osx_pytorch_build_is_cpu(tmp_path: Path) -> None:
+    a = tmp_path / "a.yml"
+    b = tmp_path / "b.yml"
+    a.write_text(OSX_A, encoding="utf-8")
+    b.write_text(OSX_A.replace("py3.10_cuda11.8_cudnn8.7.0_0", "py3.10_0"), encoding="utf-8")
+    ran = invoke(["diff", str(a), str(b), "--json"])
+    assert ran.exit_code == 1
+    (finding,) = ran.json()["findings"]
+    assert (finding["code"], finding["packages"]) == (
+        "cpu-build",
+        ["pytorch", "pytorch-cuda", "pytorch-mutex"],
+    )
+    assert "B a CPU build (2.0.1 py3.10_0) although B's pytorch-cuda" in finding["message"]

@@ -66,9 +66,51 @@ def test_cpu_build_against_its_own_intent() -> None:
     )
 
 
-def test_osx_build_is_neither_cpu_nor_cuda() -> None:
-    osx = conda("pytorch", "2.1.0", "py3.10_0")
-    assert diff(snap(PYTORCH_CUDA), snap(osx)).findings == ()
+def test_osx_build_is_a_cpu_build() -> None:
+    # The pytorch channel's osx builds carry neither tag (`py3.10_0`): always CPU.
+    a = snap(PYTORCH_CUDA, conda("torchvision", "0.14.1", "py38_cu117"))
+    b = snap(conda("pytorch", "2.1.0", "py3.10_0"), conda("torchvision", "0.16.0", "py310_cpu"))
+    found = diff(a, b).findings
+    assert [(f.code, f.packages) for f in found] == [
+        ("cpu-build", ("pytorch",)),
+        ("cpu-build", ("torchvision",)),
+    ]
+    assert found[0].message == (
+        "pytorch: A has a CUDA 11.7 build (1.13.1 py3.8_cuda11.7_cudnn8.5.0_0), "
+        "B a CPU build (2.1.0 py3.10_0): B will not use the GPU"
+    )
+
+
+def test_osx_build_against_its_own_intent() -> None:
+    found = side_findings(
+        [
+            conda("pytorch", "2.0.1", "py3.10_0"),
+            conda("pytorch-cuda", "11.8", "h8dd9ede_2"),
+            conda("pytorch-mutex", "1.0", "cuda"),
+        ]
+    )
+    assert [(f.code, f.packages) for f in found] == [
+        ("cpu-build", ("pytorch", "pytorch-cuda", "pytorch-mutex"))
+    ]
+
+
+def test_mutex_cuda_to_cpu_across_sides() -> None:
+    a = snap(conda("pytorch-mutex", "1.0", "cuda"))
+    b = snap(conda("pytorch-mutex", "1.0", "cpu"))
+    (finding,) = diff(a, b).findings
+    assert (finding.severity, finding.code, finding.message) == (
+        "error",
+        "cpu-build",
+        "pytorch-mutex: A has a CUDA build (1.0 cuda), B a CPU build (1.0 cpu): "
+        "B will not use the GPU",
+    )
+    (back,) = diff(b, a).findings
+    assert (back.severity, back.code, back.message) == (
+        "warning",
+        "cuda-build",
+        "pytorch-mutex: A has a CPU build (1.0 cpu), B a CUDA build (1.0 cuda): "
+        "B needs an NVIDIA driver",
+    )
 
 
 def test_cuda_build_across_sides() -> None:
