@@ -38,13 +38,56 @@ def _dep_name(spec: str) -> str:
     return head.rsplit("::", 1)[-1]
 
 
+def _components(graph: dict[str, set[str]]) -> dict[str, int]:
+    """Each node's strongly connected component (Tarjan's, iterative), as a number."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    component: dict[str, int] = {}
+    for root in sorted(graph):
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        work = [(root, iter(sorted(graph[root])))]
+        while work:
+            node, children = work[-1]
+            for child in children:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph[child]))))
+                    break
+                if child in on_stack:
+                    low[node] = min(low[node], index[child])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    number = len(set(component.values()))
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        component[member] = number
+                        if member == node:
+                            break
+    return component
+
+
 def toposort(packages: Sequence[Package]) -> list[Package]:
     """`packages` ordered so that each comes after the packages it depends on.
 
     Ties are broken by (name, version, build, url); depends naming packages outside the
-    set (virtual packages, pip packages) are ignored. A dependency cycle is broken by
-    emitting the smallest-named package of the cycle first, so the order is always the
-    same for the same input.
+    set (virtual packages, pip packages) are ignored, and so does a package depending on
+    itself. When only dependency cycles remain, the smallest-named package that waits
+    on nothing but members of its own cycle goes next: a cycle is broken inside it, never
+    by putting a package before a dependency outside its cycle, and the order is always
+    the same for the same input.
     """
     by_name: dict[str, list[Package]] = {}
     for pkg in packages:
@@ -57,19 +100,22 @@ def toposort(packages: Sequence[Package]) -> list[Package]:
         waiting_on[name] = deps
         for dep in deps:
             dependents[dep].add(name)
+    component: dict[str, int] | None = None  # computed at the first cycle
     ready = [name for name, deps in waiting_on.items() if not deps]
     heapq.heapify(ready)
     pending = set(by_name)
     order: list[str] = []
     while pending:
-        if not ready:
-            # A cycle: release its smallest member (deterministic).
-            name = min(pending)
-            waiting_on[name].clear()
-        else:
+        if ready:
             name = heapq.heappop(ready)
-            if name not in pending:
-                continue
+        else:
+            # Only cycles block: some pending package waits on its own cycle alone (a
+            # cycle no other pending package's cycle waits on has such members).
+            if component is None:
+                component = _components({n: set(d) for n, d in waiting_on.items()})
+            comp = component
+            name = min(n for n in pending if all(comp[d] == comp[n] for d in waiting_on[n]))
+            waiting_on[name].clear()
         pending.discard(name)
         order.append(name)
         for child in sorted(dependents[name]):

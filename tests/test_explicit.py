@@ -42,6 +42,72 @@ def test_toposort_tolerates_cycles_deterministically() -> None:
     assert names(toposort(pkgs[::-1])) == ["w", "x", "y", "z"]
 
 
+def test_toposort_breaks_a_cycle_inside_it_not_before_a_dependency() -> None:
+    # a depends on b; b and c depend on each other. `a` (smallest overall) is outside the
+    # cycle: releasing it would put it before its dependency b. The cycle's b goes first,
+    # which frees a (it needs only b) as well as c.
+    pkgs = [
+        conda("a", "1", "0", depends=("b",)),
+        conda("b", "1", "0", depends=("c",)),
+        conda("c", "1", "0", depends=("b",)),
+    ]
+    assert names(toposort(pkgs)) == ["b", "a", "c"]
+    assert names(toposort(pkgs[::-1])) == ["b", "a", "c"]
+
+
+def test_toposort_releases_a_member_blocked_only_by_its_cycle() -> None:
+    # Cycle {b, c, d}; b also waits on e, which waits on the cycle {f, g} — b may not go
+    # first although it is the cycle's smallest name: c (blocked only by the cycle) does.
+    pkgs = [
+        conda("b", "1", "0", depends=("c", "e")),
+        conda("c", "1", "0", depends=("d",)),
+        conda("d", "1", "0", depends=("b",)),
+        conda("e", "1", "0", depends=("g",)),
+        conda("f", "1", "0", depends=("g",)),
+        conda("g", "1", "0", depends=("f",)),
+        conda("h", "1", "0", depends=("h >=1",)),  # a self-loop blocks nothing
+    ]
+    order = names(toposort(pkgs))
+    assert order == ["h", "c", "d", "f", "g", "e", "b"]
+    assert order == names(toposort(pkgs[::-1]))
+    assert_dependencies_first(pkgs, order)
+
+
+def _depends_on(pkgs: list[Package]) -> dict[str, set[str]]:
+    from envlock.explicit import _dep_name
+
+    known = {p.name for p in pkgs}
+    graph: dict[str, set[str]] = {p.name: set() for p in pkgs}
+    for p in pkgs:
+        graph[p.name] |= {_dep_name(d) for d in p.depends} & known
+    return graph
+
+
+def _reaches(graph: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        for nxt in graph[todo.pop()]:
+            if nxt == goal:
+                return True
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return False
+
+
+def assert_dependencies_first(pkgs: list[Package], order: list[str]) -> None:
+    """No package before a dependency, unless the dependency depends on it (a cycle)."""
+    graph = _depends_on(pkgs)
+    position = {name: i for i, name in enumerate(order)}
+    late = [
+        (name, dep)
+        for name, deps in graph.items()
+        for dep in deps
+        if dep != name and position[dep] > position[name] and not _reaches(graph, dep, name)
+    ]
+    assert late == []
+
+
 def test_render_explicit_header_order_and_content() -> None:
     lock = sample_lock("https://mirror.example")
     text = render_explicit("linux-64", lock.for_platform("linux-64"), input_hash=HASH)
@@ -217,3 +283,23 @@ def test_ethanator_explicit_agrees_with_its_lock(corpus: Path, platform: str) ->
     assert len(from_lock) == {"linux-64": 133, "osx-64": 119}[platform]
     ours = render_explicit(platform, lock.for_platform(platform), input_hash="h")
     assert set(ours.splitlines()[6:]) == {f"{u}#{m}" for u, m in from_lock}
+
+
+@pytest.mark.corpus
+def test_every_corpus_lock_toposorts_dependencies_first(corpus: Path) -> None:
+    # Explicit files carry no depends, so the locks (which do) are the order's test data.
+    checked = 0
+    for path in sorted((corpus / "lockfiles").iterdir()):
+        try:
+            lock = read_lock(path)
+        except BadInputError:
+            continue  # not every corpus lock is one envlock reads; test_lockfile says which
+        for platform in lock.platforms:
+            pkgs = [p for p in lock.for_platform(platform) if p.manager == "conda"]
+            if not any(p.depends for p in pkgs):
+                continue
+            order = names(toposort(pkgs))
+            assert sorted(order) == sorted(p.name for p in pkgs), (path.name, platform)
+            assert_dependencies_first(pkgs, list(dict.fromkeys(order)))
+            checked += 1
+    assert checked >= 40  # 42 platform solves in the corpus locks today
