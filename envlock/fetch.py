@@ -20,9 +20,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import http.client
 import json
 import os
-import re
 import secrets
 import time
 import urllib.error
@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from envlock.errors import BadInputError, WorldFailedError
+from envlock.filenames import PLACEHOLDER
 from envlock.models import Package
 
 CHUNK = 1 << 20
@@ -48,8 +49,6 @@ STAMP_KEY = "_envlock_verified"
 RACY_NS = 2_000_000_000
 
 OnBytes = Callable[[int], None]
-# conda-lock's used_env_vars convention: `${NAME}` in a channel or package URL.
-_PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -60,11 +59,20 @@ class Download:
     url: str = field(repr=False)
     shown: str
     headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # The secret parts of `url` (token, password, expanded placeholders), as given and
+    # percent-encoded: `hide` takes them out of error texts that quote the URL.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+
+    def hide(self, text: str) -> str:
+        """`text` (say, an exception's message) with every secret of the URL replaced."""
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            text = text.replace(secret, "<HIDDEN>")
+        return text
 
 
 def placeholders(text: str) -> tuple[str, ...]:
     """The `${NAME}` variables `text` uses, in order of first use."""
-    return tuple(dict.fromkeys(_PLACEHOLDER.findall(text)))
+    return tuple(dict.fromkeys(PLACEHOLDER.findall(text)))
 
 
 def missing_variables(text: str) -> tuple[str, ...]:
@@ -104,7 +112,7 @@ def download_for(package: Package, alias: str | None = None) -> Download:
             + ("it" if len(missing) == 1 else "them")
             + " (conda-lock's used_env_vars convention), or pass --channel-alias"
         )
-    url = _PLACEHOLDER.sub(lambda m: os.environ[m.group(1)], template)
+    url = PLACEHOLDER.sub(lambda m: os.environ[m.group(1)], template)
     try:
         bare, credentials = split_credentials(url)
     except BadInputError:
@@ -112,11 +120,33 @@ def download_for(package: Package, alias: str | None = None) -> Download:
             f"{require_filename(package)}: {shown}: credentials are supported as "
             "user:password@host or right after the host as /t/<TOKEN>/"
         ) from None
+    hidden = [os.environ[name] for name in placeholders(template)]
+    if credentials is not None:
+        hidden += [credentials.token or "", credentials.password or ""]
+    secret_texts = _secret_forms(hidden)
     if credentials is None or credentials.token is not None:
-        return Download(url=url, shown=shown)
+        return Download(url=url, shown=shown, secrets=secret_texts)
     pair = f"{credentials.username or ''}:{credentials.password or ''}".encode()
     header = "Basic " + base64.b64encode(pair).decode("ascii")
-    return Download(url=bare, shown=shown, headers=(("Authorization", header),))
+    return Download(
+        url=bare, shown=shown, headers=(("Authorization", header),), secrets=secret_texts
+    )
+
+
+def _secret_forms(values: list[str]) -> tuple[str, ...]:
+    """Each non-empty secret as given, unquoted and percent-encoded (as a URL holds it)."""
+    forms = {
+        form
+        for value in values
+        if value
+        for form in (
+            value,
+            urllib.parse.unquote(value),
+            urllib.parse.quote(value, safe=""),
+            urllib.parse.quote(urllib.parse.unquote(value), safe=""),
+        )
+    }
+    return tuple(sorted(forms))
 
 
 def _new_file(folder: Path, name: str, suffix: str = "") -> tuple[int, Path]:
@@ -392,7 +422,7 @@ def fetch(
     try:
         sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
         with os.fdopen(fd, "wb") as out, _open_url(source, dest.name, timeout) as src:
-            while chunk := _read(src, source.shown, dest.name):
+            while chunk := _read(src, source, dest.name):
                 out.write(chunk)
                 sha.update(chunk)
                 md5.update(chunk)
@@ -463,10 +493,15 @@ def _open_url(
             else "the channel does not serve the locked file. Check the URL or re-resolve the lock."
         )
         raise WorldFailedError(
-            f"{filename}: HTTP {error.code} {error.reason} from {shown}; {hint}"
+            f"{filename}: HTTP {error.code} {source.hide(str(error.reason))} from {shown}; {hint}"
         ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        reason = getattr(error, "reason", error)
+    except (http.client.InvalidURL, ValueError) as error:  # a bad port, a space in the path
+        raise BadInputError(
+            f"{filename}: the URL {shown} cannot be requested: {source.hide(str(error))}; "
+            "fix the URL in the lock (or pass --channel-alias)"
+        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
+        reason = source.hide(str(getattr(error, "reason", error)))
         raise WorldFailedError(
             f"{filename}: cannot download {shown}: {reason}; check the network and "
             "try again (verified archives already in the cache are kept)"
@@ -475,12 +510,13 @@ def _open_url(
     return stream
 
 
-def _read(src: BinaryIO, shown: str, filename: str) -> bytes:
+def _read(src: BinaryIO, source: Download, filename: str) -> bytes:
     try:
         return src.read(CHUNK)
-    except (TimeoutError, OSError) as error:
+    except (TimeoutError, OSError, http.client.HTTPException) as error:
         raise WorldFailedError(
-            f"{filename}: the download of {shown} broke off: {error}; try again"
+            f"{filename}: the download of {source.shown} broke off: "
+            f"{source.hide(str(error)) or type(error).__name__}; try again"
         ) from None
 
 

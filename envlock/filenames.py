@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from envlock.channels import channel_name, redact, split_package_url
+from envlock.channels import _TOKEN, channel_name, mask, redact, split_package_url
 from envlock.errors import BadInputError
 from envlock.models import Package
 from envlock.platforms import SUBDIRS
@@ -22,19 +22,24 @@ _MD5 = re.compile(r"[0-9a-fA-F]{32}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
-_TOKEN = re.compile(r"/t/([^/]+)")
+# conda-lock's used_env_vars convention: `${NAME}` in a channel or package URL names an
+# environment variable that holds the secret.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def scrub_url(url: str) -> str:
     """`url` without credentials, for writing into a lock.
 
     Passwords and `/t/<token>` parts are removed (envlock.channels.redact), except when
-    every credential in the URL is an environment-variable placeholder (`${TOKEN}`, as
-    conda-lock writes them with `used_env_vars`): those name a secret, they are not one.
+    every credential in the URL is exactly an environment-variable placeholder
+    (`${TOKEN}`, as conda-lock writes them with `used_env_vars`): those name a secret,
+    they are not one. Anything else, even a secret that starts with `$`, is removed.
     """
     userinfo = urlsplit(url).netloc.rpartition("@")[0] if "://" in url else ""
-    creds = [c for c in (*userinfo.split(":"), *_TOKEN.findall(url)) if c]
-    if creds and all(c.startswith("$") for c in creds):
+    # channels._TOKEN matches `/t/<token>`: the token is what follows the 3 characters.
+    tokens = [match[3:] for match in _TOKEN.findall(url)]
+    creds = [c for c in (*userinfo.split(":"), *tokens) if c]
+    if creds and all(PLACEHOLDER.fullmatch(c) for c in creds):
         return url
     return redact(url)
 
@@ -46,6 +51,13 @@ def parse_package_filename(fn: str, *, where: str | None = None) -> tuple[str, s
     (`pytorch`, `1.13.0`, `py3.8_cuda11.7_cudnn8.5.0_0`); `cuda-nvrtc-11.7.99-0.conda` →
     (`cuda-nvrtc`, `11.7.99`, `0`). Anything else is a BadInputError.
     """
+    parts = _split_filename(fn)
+    if parts is None:
+        raise _not_a_filename(fn, where)
+    return parts
+
+
+def _split_filename(fn: str) -> tuple[str, str, str] | None:
     stem = None
     for suffix in ARCHIVE_SUFFIXES:
         if fn.endswith(suffix):
@@ -53,12 +65,16 @@ def parse_package_filename(fn: str, *, where: str | None = None) -> tuple[str, s
             break
     parts = stem.rsplit("-", 2) if stem is not None else []
     if len(parts) != 3 or not all(parts):
-        raise BadInputError(
-            f"{fn!r} is not a conda package file name: expected "
-            "<name>-<version>-<build>.conda or .tar.bz2",
-            where=where,
-        )
+        return None
     return parts[0], parts[1], parts[2]
+
+
+def _not_a_filename(shown: str, where: str | None) -> BadInputError:
+    return BadInputError(
+        f"{shown!r} is not a conda package file name: expected "
+        "<name>-<version>-<build>.conda or .tar.bz2",
+        where=where,
+    )
 
 
 def split_hash_fragment(fragment: str) -> tuple[str | None, str | None]:
@@ -87,15 +103,17 @@ def package_from_url(url: str, *, platform: str | None = None, where: str | None
     The channel is the short name of the URL's base (`conda-forge`, `pkgs/main`,
     `pytorch`); the subdir is the URL's parent folder. `platform` stands in as the subdir
     when that folder is not a conda subdir (a flat mirror). The stored `url` carries no
-    fragment: the hash goes to `md5` / `sha256`. Bad URLs raise BadInputError at `where`.
+    fragment: the hash goes to `md5` / `sha256`. Bad URLs raise BadInputError at `where`;
+    its message shows the URL masked (envlock.channels.mask), never a credential.
     """
-    bare, _, fragment = url.strip().partition("#")
+    url = url.strip()
+    bare, _, fragment = url.partition("#")
     try:
         md5, sha256 = split_hash_fragment(fragment)
     except ValueError as exc:
-        raise BadInputError(f"{url}: {exc}", where=where) from None
+        raise BadInputError(f"{mask(url)}: {exc}", where=where) from None
     if "/" not in bare:
-        raise BadInputError(f"{url!r} is not a package URL", where=where)
+        raise BadInputError(f"{mask(url)!r} is not a package URL", where=where)
     if bare.count("/") >= 2:
         base, subdir, filename = split_package_url(bare)
     else:
@@ -105,7 +123,12 @@ def package_from_url(url: str, *, platform: str | None = None, where: str | None
         # A flat layout (…/channel/<file>): the folder is the channel, not a subdir.
         base = f"{base}/{subdir}" if subdir else base
         subdir = platform or ""
-    name, version, build = parse_package_filename(filename, where=where)
+    parts = _split_filename(filename)
+    if parts is None:
+        # The "file name" of `https://user:pw@host` or `https://host/t/<token>` is the
+        # secret itself: name the last part of the masked URL instead.
+        raise _not_a_filename(mask(bare).rsplit("/", 1)[-1], where)
+    name, version, build = parts
     return Package(
         name=name,
         version=version,

@@ -20,6 +20,7 @@ from envlock.channels import channel_name, split_package_url
 from envlock.errors import BadInputError, where
 from envlock.models import Package
 from envlock.platforms import host_platform
+from envlock.specnames import dependency_name
 
 LockKind = Literal["conda-lock", "explicit"]
 LOCK_FILE = "conda-lock.yml"
@@ -28,14 +29,6 @@ LOCKS_DIR = Path("locks")
 
 # A conda build string of a noarch: python package (conda-forge `pyhd8ed1ab_0`, `py_0`).
 _NOARCH_PYTHON_BUILD = re.compile(r"py(h[0-9a-f]+)?_\d+")
-
-
-def _dependency_name(spec: str) -> str:
-    """The package name a depends string refers to (`python >=3.8,<3.9` → `python`)."""
-    head = spec.strip().split(" ", 1)[0].rsplit("::", 1)[-1]
-    for stop in "=<>!~[;":
-        head = head.split(stop, 1)[0]
-    return head.lower()
 
 
 def check_complete(
@@ -53,7 +46,7 @@ def check_complete(
     lacking: list[str] = []
     if with_depends:
         for package in packages:
-            missing = sorted({_dependency_name(d) for d in package.depends} - names - {""})
+            missing = sorted({dependency_name(d) for d in package.depends} - names - {""})
             missing = [m for m in missing if not m.startswith("__")]
             if missing:
                 lacking.append(f"{package.name} {package.version} needs {', '.join(missing)}")

@@ -955,6 +955,32 @@ def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
     _no_secret_in(prefix, fresh_pkgs)
 
 
+@pytest.mark.parametrize(
+    ("how", "url"),
+    [
+        ("token", f"http://127.0.0.1:9/t/{SECRET}/c/linux-64/a b-1.0-0.conda"),
+        ("password", f"http://u:{SECRET}@127.0.0.1:9/c/linux-64/a b-1.0-0.conda"),
+        ("env", "http://127.0.0.1:9/t/${PRIVATE_TOKEN}/c/linux-64/a b-1.0-0.conda"),
+        ("token", f"http://127.0.0.1:port/t/{SECRET}/c/linux-64/a-1.0-0.conda"),
+    ],
+)
+def test_a_url_urllib_refuses_is_named_without_its_secret(
+    tmp_path: Path, fresh_pkgs: Path, monkeypatch: pytest.MonkeyPatch, how: str, url: str
+) -> None:
+    # urllib's own message quotes the request path (`URL can't contain control
+    # characters. '/t/<token>/...'`, `nonnumeric port`): shown with the secrets hidden
+    monkeypatch.setenv("PRIVATE_TOKEN", SECRET)
+    explicit = tmp_path / "odd.lock"
+    explicit.write_text(f"# platform: linux-64\n@EXPLICIT\n{url}#{'0' * 32}\n")
+    ran = invoke(["create", str(explicit), "-p", str(tmp_path / "env"), "--json"])
+    assert ran.exit_code == 2, ran.stderr
+    assert SECRET not in ran.stdout + ran.stderr
+    message = ran.json()["message"]
+    assert "cannot be requested" in message
+    assert "fix the URL in the lock" in message
+    assert not (tmp_path / "env").exists()
+
+
 def test_channel_alias_rebases_onto_another_mirror(
     tmp_path: Path, mirror: Path, mirror_copy: Path, m3net: tuple[Package, ...], fresh_pkgs: Path
 ) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from envlock.errors import BadInputError
@@ -11,6 +13,8 @@ from envlock.filenames import (
     scrub_url,
     split_hash_fragment,
 )
+from envlock.specnames import dependency_name
+from tests.conftest import invoke
 
 MD5 = "d7c89558ba9fa0495403155b64376d81"
 SHA = "fe51de6107f9edc7aa4f786a70f4a883943bc9d39b3bb7307c04c41410990726"
@@ -108,9 +112,108 @@ def test_package_from_url_refuses_bad_fragment() -> None:
         ("https://h.example/t/${TOKEN}/c", "https://h.example/t/${TOKEN}/c"),
         ("https://${U}:${P}@h.example/c", "https://${U}:${P}@h.example/c"),
         ("https://${U}:hunter2@h.example/c", "https://h.example/c"),
+        # a secret that merely starts with `$` is a secret, not a placeholder
+        ("https://u:$ecret@h.example/c", "https://h.example/c"),
+        ("https://$u:$ecret@h.example/c", "https://h.example/c"),
+        ("https://h.example/t/$tk-1/c", "https://h.example/c"),
+        ("https://h.example/t/${TOKEN}x/c", "https://h.example/c"),
+        ("https://h.example/t/${1TOKEN}/c", "https://h.example/c"),
+        ("https://${U}:${P}@h.example/t/$x/c", "https://h.example/c"),
         ("conda-forge", "conda-forge"),
         ("file:///srv/mirror/pytorch", "file:///srv/mirror/pytorch"),
     ],
 )  # fmt: skip
 def test_scrub_url_keeps_placeholders_drops_secrets(url: str, expected: str) -> None:
     assert scrub_url(url) == expected
+
+
+SECRET = "s3cr3t-tok"
+GOOD = "https://h.example/c/linux-64/zlib-1.2.13-0.conda"
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            f"https://u:{SECRET}@h.example/c/linux-64/zlib-1.2.13-0.conda#xyz",
+            "https://u:<PASSWORD>@h.example/c/linux-64/zlib-1.2.13-0.conda#xyz: "
+            "#xyz is neither an md5 (32 hex digits) nor a sha256 (64)",
+        ),
+        (
+            f"https://h.example/t/{SECRET}/c/linux-64/zlib-1.2.13-0.conda#xyz",
+            "https://h.example/t/<TOKEN>/c/linux-64/zlib-1.2.13-0.conda#xyz: "
+            "#xyz is neither an md5 (32 hex digits) nor a sha256 (64)",
+        ),
+        (
+            f"https://u:{SECRET}@h.example",
+            "'u:<PASSWORD>@h.example' is not a conda package file name: expected "
+            "<name>-<version>-<build>.conda or .tar.bz2",
+        ),
+        (
+            f"https://h.example/t/{SECRET}",
+            "'<TOKEN>' is not a conda package file name: expected "
+            "<name>-<version>-<build>.conda or .tar.bz2",
+        ),
+        (
+            f"https://h.example/t/{SECRET}/c/linux-64/zlib.zip",
+            "'zlib.zip' is not a conda package file name: expected "
+            "<name>-<version>-<build>.conda or .tar.bz2",
+        ),
+    ],
+)
+def test_bad_package_urls_are_named_masked(url: str, message: str) -> None:
+    with pytest.raises(BadInputError) as info:
+        package_from_url(url, where="e.lock:3")
+    assert str(info.value) == f"e.lock:3: {message}"
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        f"https://u:{SECRET}@h.example/c/linux-64/zlib-1.2.13-0.conda#xyz",
+        f"https://h.example/t/{SECRET}/c/linux-64/zlib-1.2.13-0.conda#xyz",
+        f"https://u:{SECRET}@h.example",
+        f"https://h.example/t/{SECRET}",
+    ],
+)
+@pytest.mark.parametrize("command", ["diff", "create"])
+def test_no_secret_of_a_bad_lock_line_reaches_the_output(
+    tmp_path: Path, bad: str, command: str
+) -> None:
+    head = "# platform: linux-64\n@EXPLICIT\n"
+    good = tmp_path / "good.lock"
+    good.write_text(f"{head}{GOOD}#{MD5}\n")
+    broken = tmp_path / "bad.lock"
+    broken.write_text(f"{head}{GOOD}#{MD5}\n{bad}\n")
+    if command == "diff":
+        ran = invoke(["diff", str(broken), str(good), "--json"])
+    else:
+        ran = invoke(["create", str(broken), "-p", str(tmp_path / "env"), "--dry-run", "--json"])
+    assert ran.exit_code == 2, ran.stderr
+    assert SECRET not in ran.stdout + ran.stderr
+    error = ran.json()
+    assert error["where"] == f"{broken}:4"
+    assert "<PASSWORD>" in error["message"] or "<TOKEN>" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"),
+    [
+        ("python >=3.8,<3.9.0a0", "python"),
+        ("python_abi 3.8.* *_cp38", "python_abi"),
+        ("libgcc-ng>=12", "libgcc-ng"),
+        ("numpy", "numpy"),
+        ("  numpy  ", "numpy"),
+        ("conda-forge::numpy>=1.24", "numpy"),
+        ("conda-forge/linux-64::numpy 1.24.*", "numpy"),
+        ("numpy[version='>=1.24',channel='a::b']", "numpy"),
+        ("PyYAML ==6.0", "pyyaml"),
+        ("pytorch=1.13=*cuda*", "pytorch"),
+        ("torch~=2.0", "torch"),
+        ("pywin32; sys_platform == 'win32'", "pywin32"),
+        ("__glibc >=2.17", "__glibc"),
+        ("", ""),
+    ],
+)
+def test_dependency_name(spec: str, name: str) -> None:
+    assert dependency_name(spec) == name

@@ -122,7 +122,9 @@ async def _record(verified: Verified) -> RepoDataRecord:
             f"holds {'='.join(found)}; the lock is inconsistent, re-resolve it"
         )
     record.url = verified.path.resolve().as_uri()
-    record.channel = split_package_url(package.url or "")[0] if package.url else ""
+    # Never a credential, not even in rattler's own messages (a hand-written lock may
+    # hold one): the lock's URL without it, as _restore_urls writes it.
+    record.channel = split_package_url(scrub_url(package.url))[0] if package.url else ""
     record.sha256 = bytes.fromhex(verified.sha256)
     record.md5 = bytes.fromhex(verified.md5)
     record.size = verified.size
