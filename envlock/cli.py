@@ -6,6 +6,7 @@ Commands live in `envlock.commands.<name>` and are imported only when invoked, s
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import sys
@@ -95,6 +96,10 @@ def run(args: list[str] | None = None) -> int:
     except EnvlockError as error:
         _report(error, json_mode)
         return error.exit_code
+    except OSError as error:
+        # A safety net for file-system failures no command turned into an EnvlockError.
+        _report(_from_os_error(error), json_mode)
+        return _from_os_error(error).exit_code
     except (click.exceptions.Abort, KeyboardInterrupt):
         _report(WorldFailedError("interrupted; nothing was replaced"), json_mode)
         return 4
@@ -109,6 +114,36 @@ def run(args: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return done.exit_code
     return result if isinstance(result, int) else 0
+
+
+# Errors that name a path the user can fix are bad input; the rest is the world failing.
+_PATH_ERRNOS = frozenset(
+    {
+        errno.ENAMETOOLONG,
+        errno.ENOTDIR,
+        errno.EISDIR,
+        errno.EEXIST,
+        errno.ENOENT,
+        errno.EACCES,
+        errno.EPERM,
+        errno.ELOOP,
+    }
+)
+
+
+def _from_os_error(error: OSError) -> EnvlockError:
+    path = error.filename if error.filename is not None else None
+    reason = error.strerror or str(error)
+    if error.errno in _PATH_ERRNOS:
+        return BadInputError(
+            f"{reason}: choose another path (or fix the permissions) and run again",
+            where=str(path) if path else None,
+        )
+    return WorldFailedError(
+        f"{reason}: the file system refused the write; nothing was replaced (every file "
+        "envlock writes lands whole or not at all). Free space or fix the mount, then run again",
+        where=str(path) if path else None,
+    )
 
 
 def _report(error: EnvlockError, json_mode: bool) -> None:

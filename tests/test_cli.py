@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +49,28 @@ def test_a_usage_error_under_json_is_an_error_document() -> None:
     assert document["envlock_error"] == 1
     assert document["code"] == 2
     assert "Missing argument" in document["message"]
+
+
+def test_file_system_errors_are_reported_not_tracebacks(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    recipe = tmp_path / "r.yml"
+    recipe.write_text('name: r\npython: "3.10"\n')
+    ran = invoke(["resolve", str(recipe), "-o", str(blocker / "locks"), "--json"])
+    assert ran.exit_code == 2, ran.stderr
+    assert "Traceback" not in ran.stderr
+    document = ran.json()
+    assert document["envlock_error"] == 1
+    assert document["code"] == 2
+
+
+@pytest.mark.parametrize(
+    ("errno_code", "exit_code"),
+    [(36, 2), (20, 2), (30, 4), (28, 4)],  # ENAMETOOLONG, ENOTDIR, EROFS, ENOSPC
+)
+def test_os_errors_map_to_bad_input_or_world_failed(errno_code: int, exit_code: int) -> None:
+    from envlock.cli import _from_os_error
+
+    error = _from_os_error(OSError(errno_code, "boom", "/some/path"))
+    assert error.exit_code == exit_code
+    assert error.where == "/some/path"
