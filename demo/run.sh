@@ -12,7 +12,9 @@ rm -rf "$work/locks" "$work/envs" "$work/out"
 mkdir -p "$work/out"
 export ENVLOCK_CACHE_DIR="$PWD/$work/cache" ENVLOCK_PKGS_DIR="$PWD/$work/pkgs"
 
-step() { printf '\n\033[1m== %s\033[0m\n$ %s\n' "$1" "${*:2}"; "${@:2}"; }
+# Bold headings only on a terminal that wants colour.
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then B=$'\033[1m' R=$'\033[0m'; else B='' R=''; fi
+step() { printf '\n%s== %s%s\n$ %s\n' "$B" "$1" "$R" "${*:2}"; "${@:2}"; }
 # diff answers 1 when something differs: expected here; 2, 3 or 4 still fail the demo.
 expect_diff() { printf '$ %s\n' "$*"; "$@" || [ $? -eq 1 ]; }
 
@@ -39,7 +41,7 @@ head -n 20 "$work/out/m3net-export.yml"
 step "The environment matches its lock" \
   envlock diff "$work/locks/m3net/conda-lock.yml" "$work/envs/m3net" --platform linux-64
 
-printf '\n\033[1m== A drifted copy: CPU pytorch, another numpy, PyG built for CUDA 11.6\033[0m\n'
+printf '\n%s== A drifted copy: CPU pytorch, another numpy, PyG built for CUDA 11.6%s\n' "$B" "$R"
 sed -e 's/^\(  - pytorch=1\.13\.[0-9]*=\)py3\.8_cuda11\.7_cudnn8\.5\.0_0$/\1py3.8_cpu_0/' \
     -e 's/^\(  - numpy=\)1\.23\.5=/\11.23.4=/' \
     -e 's/torch_1\.13\.0_cu117/torch_1.13.0_cu116/' \
@@ -47,4 +49,4 @@ sed -e 's/^\(  - pytorch=1\.13\.[0-9]*=\)py3\.8_cuda11\.7_cudnn8\.5\.0_0$/\1py3.
 expect_diff envlock diff "$work/out/m3net-export.yml" "$work/out/m3net-drifted.yml"
 expect_diff envlock diff "$work/out/m3net-export.yml" "$work/out/m3net-drifted.yml" --format markdown --critical-only
 
-printf '\n\033[1mDone.\033[0m Locks: %s/locks/m3net  Environment: %s/envs/m3net\n' "$work" "$work"
+printf '\n%sDone.%s Locks: %s/locks/m3net  Environment: %s/envs/m3net\n' "$B" "$R" "$work" "$work"
