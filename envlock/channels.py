@@ -9,6 +9,7 @@ so that locks, exports and prefixes compare; `channel_url` goes the other way.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -142,3 +143,51 @@ def split_package_url(url: str) -> tuple[str, str, str]:
     base, filename = bare.rsplit("/", 1)
     channel, subdir = base.rsplit("/", 1)
     return channel, subdir, filename
+
+
+def check_channel_alias(alias: str) -> None:
+    """BadInputError (exit 2) unless `alias` is a file://, http:// or https:// base URL
+    whose credentials (if any) envlock can send; the message shows the alias masked."""
+    scheme = urlsplit(alias).scheme.lower() if is_url(alias) else ""
+    if scheme not in ("file", "http", "https"):
+        raise BadInputError(
+            f"--channel-alias {mask(alias)}: expected a base URL (file://, http:// or "
+            "https://) under which channels are found by name, e.g. "
+            "https://conda.anaconda.org or file:///srv/mirror"
+        )
+    if scheme != "file" and not urlsplit(alias).hostname:
+        raise BadInputError(f"--channel-alias {mask(alias)}: the URL names no host")
+    try:
+        split_credentials(alias)
+    except BadInputError as error:
+        raise BadInputError(f"--channel-alias: {error.message}") from None
+
+
+def merge_orders(orders: Sequence[Sequence[str]], prefer: Sequence[str] = ()) -> tuple[str, ...]:
+    """One priority order that keeps every given order (a topological merge).
+
+    `[[pytorch, pyg, conda-forge], [pytorch, nvidia, pyg, conda-forge]]` →
+    `(pytorch, nvidia, pyg, conda-forge)`: nvidia stays above conda-forge although the
+    first order lacks it. Channels no order ranks against each other (a tie) come in
+    `prefer`'s order (the recipe's own list), then in the order they first appear,
+    reading the orders one after another; so pass the orders in a fixed order (sorted
+    by platform) for output that does not depend on the caller's. Orders that
+    contradict each other (a cycle) are settled the same way: the first channel still
+    waiting goes next.
+    """
+    ranked = {c: i for i, c in enumerate(dict.fromkeys(prefer))}
+    first: dict[str, int] = {}
+    after: dict[str, set[str]] = {}  # channel -> the channels some order puts above it
+    for order in orders:
+        unique = list(dict.fromkeys(order))
+        for i, channel in enumerate(unique):
+            first.setdefault(channel, len(first))
+            after.setdefault(channel, set()).update(unique[:i])
+    merged: list[str] = []
+    waiting = sorted(first, key=lambda c: (ranked.get(c, len(ranked)), first[c]))
+    while waiting:
+        placed = set(merged)
+        ready = next((c for c in waiting if after[c] <= placed), waiting[0])
+        merged.append(ready)
+        waiting.remove(ready)
+    return tuple(merged)

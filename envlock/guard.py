@@ -9,15 +9,40 @@ every platform whose SpecSet promised CUDA is checked against what was chosen:
 - `pytorch-mutex`, when present, is the `cuda` build;
 - the runtime package the stack pairs with (`pytorch-cuda` or `cudatoolkit`) is X.Y;
 - each guarded companion (torchvision, torchaudio, pyg, torch-*) carries `cuXYZ`.
+
+conda-forge builds (`cuda112py39h…`, `cuda118_py310h…`, `cuda120_py311h…`) name the
+CUDA they were *built* with and run on any later minor of that major (CUDA's minor
+version compatibility; their runtime dependency reads `cudatoolkit >=11.2,<12` or
+`cuda-version >=12.0,<13`): such a build fits when its major is the intent's and its
+minor is not newer. The runtime package then carries the exact X.Y.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from envlock.buildtags import cuda_tag, major_minor, variant_of
 from envlock.errors import AnswerIsNoError
 from envlock.models import Package, SpecSet
+
+_CONDA_FORGE_CUDA = re.compile(r"^cuda(\d{2,3})(?=py|_|h|$)")
+
+
+def _fits(pkg: Package, built: str | None, wanted: str) -> bool:
+    """Whether a build for CUDA `built` serves the intent `wanted` (see the docstring)."""
+    if built == wanted:
+        return True
+    if built is None or not _CONDA_FORGE_CUDA.match(pkg.build or ""):
+        return False
+    have, _, have_minor = built.partition(".")
+    want, _, want_minor = wanted.partition(".")
+    return (
+        have == want
+        and have_minor.isdigit()
+        and want_minor.isdigit()
+        and int(have_minor) <= int(want_minor)
+    )
 
 
 def _shown(pkg: Package) -> str:
@@ -39,7 +64,7 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
         found.append(f"no pytorch package was chosen, but the recipe asks for CUDA {cuda}")
     else:
         variant = variant_of(torch.name, torch.version, torch.build)
-        if variant.cuda != cuda:
+        if not _fits(torch, variant.cuda, cuda):
             what = f"a CUDA {variant.cuda} build" if variant.cuda else "a CPU build"
             found.append(f"{_shown(torch)} is {what}, not a cuda{cuda} build")
 
@@ -60,7 +85,7 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
         if pkg is None or name in ("pytorch", "pytorch-mutex", runtime_name):
             continue  # checked above by their own rules
         variant = variant_of(pkg.name, pkg.version, pkg.build)
-        if variant.cuda != cuda:
+        if not _fits(pkg, variant.cuda, cuda):
             what = (
                 f"built for CUDA {variant.cuda}"
                 if variant.cuda

@@ -25,6 +25,7 @@ from typing import Any
 from envlock.channels import channel_name
 from envlock.errors import BadInputError
 from envlock.models import SpecSet
+from envlock.platforms import KNOWN_PLATFORMS, SUBDIRS
 
 INPUTS_PREFIX = "envlock-inputs-"  # custom_metadata key per platform
 _INPUTS_VERSION = 1
@@ -93,6 +94,7 @@ class LockHead:
     platforms: tuple[str, ...]
     content_hash: Mapping[str, str]
     inputs: Mapping[str, Mapping[str, Any]]
+    channels: tuple[str, ...] = ()  # metadata.channels as names, priority order
 
 
 def read_lock_head(path: Path) -> LockHead | None:
@@ -137,10 +139,23 @@ def read_lock_head(path: Path) -> LockHead | None:
                 except ValueError:
                     continue
     platforms = meta.get("platforms") or []
+    platforms = [str(p) for p in platforms] if isinstance(platforms, list) else []
+    content_hash = {str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else {}
+    for name in (*platforms, *content_hash, *inputs):
+        if name not in SUBDIRS or name == "noarch":
+            raise BadInputError(
+                f"metadata names the platform {name!r}, which is not a conda platform "
+                f"({', '.join(KNOWN_PLATFORMS)} ...): delete the lock or resolve with --force",
+                where=str(path),
+            )
+    channels = meta.get("channels") or []
     return LockHead(
-        platforms=tuple(str(p) for p in platforms) if isinstance(platforms, list) else (),
-        content_hash={str(k): str(v) for k, v in hashes.items()}
-        if isinstance(hashes, dict)
-        else {},
+        platforms=tuple(platforms),
+        content_hash=content_hash,
         inputs=inputs,
+        channels=tuple(
+            channel_name(str(c.get("url", "") if isinstance(c, dict) else c))
+            for c in (channels if isinstance(channels, list) else [])
+            if (c.get("url") if isinstance(c, dict) else c)
+        ),
     )

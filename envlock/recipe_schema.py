@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from envlock.dates import NoTimeZoneError, parse_cutoff, to_utc
 from envlock.errors import BadInputError, where
 from envlock.platforms import KNOWN_PLATFORMS
 
@@ -323,22 +324,15 @@ def exclude_newer(field: Field) -> dt.datetime | None:
     if value is None:
         return None
     hint = 'write a date such as 2023-03-01 or a timestamp such as "2023-03-01T12:00:00Z"'
-    if isinstance(value, dt.datetime):
-        stamp = value
-    elif isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
-    elif isinstance(value, UnreadScalar):
+    if isinstance(value, UnreadScalar):
         raise field.fail(f"{field.shown()} is not a date ({value.reason}): {hint}")
-    elif isinstance(value, str):
-        try:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-                day = dt.date.fromisoformat(value.strip())
-                return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-            stamp = dt.datetime.fromisoformat(re.sub(r"[Zz]$", "+00:00", value.strip()))
-        except ValueError:
-            raise field.fail(f"{field.shown()} is not a date: {hint}") from None
-    else:
-        raise field.fail(f"{field.shown()} is not a date: {hint}")
-    if stamp.tzinfo is None or stamp.utcoffset() is None:
-        raise field.fail(f"{field.shown()} has no time zone: add one, e.g. Z for UTC")
-    return stamp.astimezone(dt.timezone.utc)
+    try:
+        if isinstance(value, (dt.date, dt.datetime)):
+            return to_utc(value)
+        if isinstance(value, str):
+            return parse_cutoff(value)
+    except NoTimeZoneError:
+        raise field.fail(f"{field.shown()} has no time zone: add one, e.g. Z for UTC") from None
+    except ValueError:
+        raise field.fail(f"{field.shown()} is not a date: {hint}") from None
+    raise field.fail(f"{field.shown()} is not a date: {hint}")

@@ -27,23 +27,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name
+from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name, merge_orders
 from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError
 from envlock.inputs import (
     INPUTS_PREFIX,
+    LockHead,
     canonical,
     describe_changes,
     input_hash,
     read_lock_head,
     request_inputs,
 )
+from envlock.lock_source import LOCK_FILE
 from envlock.models import Package, SpecSet
-from envlock.platforms import check_platform
+from envlock.platforms import KNOWN_PLATFORMS, check_platform
 
 if TYPE_CHECKING:
     from envlock.recipe import Recipe
 
-LOCK_FILE = "conda-lock.yml"
 Status = Literal["written", "unchanged", "fresh", "stale", "failed"]
 
 HIGHLIGHTS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -81,6 +82,7 @@ class Plan:
     lock_dir: Path
     stale: tuple[str, ...]  # why the existing lock is not fresh; empty when fresh
     kept: Mapping[str, str] = field(default_factory=dict)  # other platforms' hashes to keep
+    head: LockHead | None = None  # the existing lock's metadata, read once (None: no lock)
 
     @property
     def lock_path(self) -> Path:
@@ -195,11 +197,12 @@ def plan(recipe_path: Path, options: Options) -> Plan:
     inputs = {s.platform: request_inputs(s) for s in specsets}
     hashes = {s.platform: input_hash(s) for s in specsets}
     lock_dir = options.out_dir / recipe.name
-    head = read_lock_head(lock_dir / LOCK_FILE)
-    stale: list[str] = []
+    head, unreadable = _existing_head(lock_dir / LOCK_FILE, force=options.force)
+    stale: list[str] = [unreadable] if unreadable else []
     kept: dict[str, str] = {}
     if head is None:
-        stale.append(f"no lock yet at {lock_dir / LOCK_FILE}")
+        if not stale:
+            stale.append(f"no lock yet at {lock_dir / LOCK_FILE}")
     else:
         if options.platforms:
             # `-p` resolves some platforms; the lock's others stay as they are.
@@ -235,7 +238,20 @@ def plan(recipe_path: Path, options: Options) -> Plan:
         lock_dir=lock_dir,
         stale=tuple(stale),
         kept=kept,
+        head=head,
     )
+
+
+def _existing_head(path: Path, *, force: bool) -> tuple[LockHead | None, str | None]:
+    """The lock's metadata (None: no lock). An unreadable lock is bad input, except
+    under --force, which replaces it (as the message says): then the reason it is
+    stale comes second."""
+    try:
+        return read_lock_head(path), None
+    except BadInputError as error:
+        if not force:
+            raise
+        return None, f"{path} is unreadable ({error.message}); --force replaces it"
 
 
 def validate(plan_: Plan) -> None:
@@ -295,11 +311,13 @@ def apply(plan_: Plan, options: Options) -> RecipeResult:
         for platform in plan_.kept:
             packages.setdefault(platform, old.packages.get(platform, ()))
     files = _render(plan_, packages, old_inputs=_kept_inputs(plan_))
-    head = read_lock_head(plan_.lock_path)
+    head = plan_.head
     atomic.write_many(files)
     for dropped in set(head.platforms if head else ()) - set(packages):
-        # the recipe no longer targets it: its explicit file would be a stale lock
-        (plan_.lock_dir / f"{dropped}.lock").unlink(missing_ok=True)
+        # the recipe no longer targets it: its explicit file would be a stale lock.
+        # Only names envlock writes: the metadata is file content, never a path to follow.
+        if dropped in KNOWN_PLATFORMS:
+            (plan_.lock_dir / f"{dropped}.lock").unlink(missing_ok=True)
     moved = _moves(old.packages if old else {}, packages, plan_.platforms) if options.update else ()
     return _result(
         plan_,
@@ -311,10 +329,9 @@ def apply(plan_: Plan, options: Options) -> RecipeResult:
 
 
 def _kept_inputs(plan_: Plan) -> dict[str, Mapping[str, Any]]:
-    if not plan_.kept:
+    if not plan_.kept or plan_.head is None:
         return {}
-    head = read_lock_head(plan_.lock_path)
-    return {p: v for p, v in (head.inputs if head else {}).items() if p in plan_.kept}
+    return {p: v for p, v in plan_.head.inputs.items() if p in plan_.kept}
 
 
 def _check_update_names(
@@ -340,17 +357,12 @@ def _render(
     from envlock.lockfile import Lock, LockChannel, render_lock
 
     hashes = {**plan_.kept, **plan_.hashes}
-    channels: list[str] = []
-    for specset in plan_.specsets:
-        for ch in specset.channels:
-            if channel_name(ch) not in channels:
-                channels.append(channel_name(ch))
-    source = plan_.recipe.source_path.as_posix() if plan_.recipe.source_path else plan_.recipe.name
+    channels = lock_channels(plan_)
     lock = Lock(
         platforms=tuple(sorted(hashes)),
         channels=tuple(LockChannel(url=c) for c in channels),
         content_hash=hashes,
-        sources=(source,),
+        sources=(recipe_source(plan_),),
         packages=packages,
         custom_metadata={
             f"{INPUTS_PREFIX}{p}": canonical(v) for p, v in {**old_inputs, **plan_.inputs}.items()
@@ -362,6 +374,41 @@ def _render(
             platform, packages[platform], input_hash=plan_.hashes[platform]
         )
     return files
+
+
+def lock_channels(plan_: Plan) -> tuple[str, ...]:
+    """`metadata.channels`: one order that keeps every platform's priority order.
+
+    Each platform solved now gives its SpecSet's channels; each kept platform (`-p`)
+    the channels of its stored request, else the old lock's list. They are merged in
+    platform-name order, ties going to the recipe's own `channels` order, so the bytes
+    do not depend on how `platforms` is ordered in the recipe.
+    """
+    orders: dict[str, list[str]] = {
+        s.platform: [channel_name(c) for c in s.channels] for s in plan_.specsets
+    }
+    head = plan_.head
+    for platform in plan_.kept:
+        stored = head.inputs.get(platform, {}).get("channels") if head else None
+        if isinstance(stored, list):
+            orders[platform] = [channel_name(str(c)) for c in stored]
+        elif head is not None:
+            orders[platform] = list(head.channels)
+    prefer = [channel_name(c) for c in plan_.recipe.channels]
+    return merge_orders([orders[p] for p in sorted(orders)], prefer=prefer)
+
+
+def recipe_source(plan_: Plan) -> str:
+    """The recipe as `metadata.sources` and the header name it: relative to the lock
+    folder, in POSIX form (as conda-lock does), so that the bytes do not depend on how
+    the recipe path was typed."""
+    path = plan_.recipe.source_path
+    if path is None:
+        return plan_.recipe.name
+    try:
+        return Path(os.path.relpath(path, plan_.lock_dir)).as_posix()
+    except ValueError:  # another drive (Windows): no relative path exists
+        return path.absolute().as_posix()
 
 
 def _moves(

@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from envlock.channels import channel_name
+from envlock.channels import channel_name, mask
 from envlock.errors import BadInputError
 from envlock.models import CudaIntent, SpecSet
 from envlock.platforms import check_platform, os_of
@@ -45,7 +45,7 @@ from envlock.stack_table import (
 )
 
 BASE_CHANNEL = "conda-forge"
-_CUDA_RUNTIMES = ("pytorch-cuda", "cudatoolkit")
+_CUDA_RUNTIMES = ("pytorch-cuda", "cudatoolkit", "cuda-version")  # environment.yml intent
 _SPEC_NAME = re.compile(r"^(?:.*::)?([A-Za-z0-9_][A-Za-z0-9_.+-]*)")
 
 __all__ = [
@@ -119,9 +119,10 @@ def _add_spec_channels(spec_set: SpecSet) -> SpecSet:
             added.setdefault(channel, []).append(spec)
     if not added:
         return spec_set
+    listed_shown = " > ".join(mask(c) for c in spec_set.channels)  # never a password
     notes = [
-        f"{', '.join(specs)} {'names' if len(specs) == 1 else 'name'} the channel {channel}, "
-        f"which is not among {' > '.join(spec_set.channels) or 'the listed channels'}: "
+        f"{', '.join(mask(s) for s in specs)} {'names' if len(specs) == 1 else 'name'} the "
+        f"channel {mask(channel)}, which is not among {listed_shown or 'the listed channels'}: "
         "added it last (lowest priority), as conda and conda-lock do"
         for channel, specs in added.items()
     ]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from envlock.channels import channel_name, channel_url, redact, split_package_url
+from envlock.channels import (
+    channel_name,
+    channel_url,
+    check_channel_alias,
+    merge_orders,
+    redact,
+    split_package_url,
+)
+from envlock.errors import BadInputError
 
 
 @pytest.mark.parametrize(
@@ -99,3 +107,41 @@ def test_split_credentials_refuses_what_it_cannot_put_back(url: str, message: st
     with pytest.raises(BadInputError) as caught:
         split_credentials(url)
     assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    "alias",
+    ["https://conda.anaconda.org", "http://127.0.0.1:8000/m", "file:///srv/mirror",
+     "https://bob:pw@host/ch", "https://host/t/tok"],
+)  # fmt: skip
+def test_check_channel_alias_takes_base_urls(alias: str) -> None:
+    check_channel_alias(alias)
+
+
+@pytest.mark.parametrize(
+    ("alias", "message"),
+    [
+        ("notaurl", "--channel-alias notaurl: expected a base URL (file://, http:// or https://)"),
+        ("ftp://u:pw@x/ch", "--channel-alias ftp://u:<PASSWORD>@x/ch: expected a base URL"),
+        ("https://", "--channel-alias https://: the URL names no host"),
+        ("https://u:pw@host/t/tok/ch", "--channel-alias: https://u:<PASSWORD>@host/t/<TOKEN>/ch:"),
+    ],
+)
+def test_check_channel_alias_refuses_with_the_secret_masked(alias: str, message: str) -> None:
+    with pytest.raises(BadInputError) as caught:
+        check_channel_alias(alias)
+    assert caught.value.message.startswith(message)
+    assert "pw" not in caught.value.message.replace("<PASSWORD>", "")
+    assert "tok/" not in caught.value.message
+
+
+def test_merge_orders_keeps_every_order() -> None:
+    osx = ["pytorch", "pyg", "conda-forge"]
+    linux = ["pytorch", "nvidia", "pyg", "conda-forge"]
+    expected = ("pytorch", "nvidia", "pyg", "conda-forge")
+    assert merge_orders([osx, linux]) == expected
+    assert merge_orders([linux, osx]) == expected
+    assert merge_orders([["a", "c"], ["b", "c"]]) == ("a", "b", "c")  # a tie: first seen
+    assert merge_orders([["a", "c"], ["b", "c"]], prefer=["b"]) == ("b", "a", "c")
+    assert merge_orders([["a", "b"], ["b", "a"]]) == ("a", "b")  # a contradiction: settled
+    assert merge_orders([]) == ()

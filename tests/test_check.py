@@ -200,3 +200,29 @@ def test_check_shows_a_pip_stack_and_says_it_is_not_locked(tmp_path: Path) -> No
     linux = ran.json()["platforms"]["linux-64"]
     assert "torch==2.1.*" in linux["pip"]
     assert any("NOT locked" in note for note in linux["notes"])
+
+
+CREDENTIALS = """\
+name: cred
+python: "3.8"
+channels: [https://alice:S3cretPW@repo.example.com/private]
+dependencies: [bioconda::samtools]
+"""
+
+
+def test_check_never_shows_a_channel_password(tmp_path: Path) -> None:
+    path = tmp_path / "cred.yml"
+    path.write_text(CREDENTIALS)
+    for args in ([str(path)], [str(path), "--json"]):
+        ran = invoke(["check", *args])
+        assert ran.exit_code == 0, ran.stderr
+        assert "S3cretPW" not in ran.stdout + ran.stderr
+        assert "https://alice:<PASSWORD>@repo.example.com/private" in ran.stdout
+    linux = invoke(["check", str(path), "--json"]).json()["platforms"]["linux-64"]
+    assert linux["channels"] == [
+        "https://alice:<PASSWORD>@repo.example.com/private",
+        "conda-forge",
+        "bioconda",
+    ]
+    (note,) = linux["notes"]
+    assert "not among https://alice:<PASSWORD>@repo.example.com/private > conda-forge" in note

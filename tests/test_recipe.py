@@ -704,3 +704,20 @@ def test_loading_a_recipe_does_not_import_rattler(tmp_path: Path) -> None:
     )
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert ran.stdout.strip() == "False"
+
+
+def test_one_date_reader_for_recipe_and_option() -> None:
+    from envlock.commands.resolve import parse_when
+    from envlock.dates import NoTimeZoneError, parse_cutoff
+
+    utc = dt.timezone.utc
+    assert parse_cutoff("2023-03-01") == dt.datetime(2023, 3, 1, tzinfo=utc)
+    assert parse_cutoff(" 2023-03-01T12:00:00Z ") == dt.datetime(2023, 3, 1, 12, tzinfo=utc)
+    assert parse_cutoff("2023-03-01T14:00:00+02:00") == dt.datetime(2023, 3, 1, 12, tzinfo=utc)
+    with pytest.raises(NoTimeZoneError):
+        parse_cutoff("2023-03-01T12:00:00")
+    with pytest.raises(ValueError, match="Invalid isoformat"):
+        parse_cutoff("yesterday")
+    assert parse_when("2023-03-01T12:00:00Z") == parse_cutoff("2023-03-01T12:00:00Z")
+    with pytest.raises(BadInputError, match="has no time zone"):
+        parse_when("2023-03-01T12:00:00")

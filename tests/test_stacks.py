@@ -534,3 +534,22 @@ def test_require_conda_source_lets_conda_stacks_and_plain_recipes_through() -> N
     stacks.require_conda_source(recipe_for(Stack(pytorch="1.13", cuda="11.7")))
     stacks.require_conda_source(Recipe(name="plain", python="3.10"))
     stacks.require_conda_source(load_recipe(REPO / "recipes" / "m3net.yml"))
+
+
+def test_the_spec_channel_note_masks_credentials(tmp_path: Path) -> None:
+    path = tmp_path / "cred.yml"
+    path.write_text(
+        'name: cred\npython: "3.8"\nchannels: [https://alice:S3cretPW@repo.example.com/t1]\n'
+        "dependencies: [bioconda::samtools]\n"
+    )
+    spec_set = stacks.expand(load_recipe(path), "linux-64")
+    assert spec_set.channels[-1] == "bioconda"
+    (note,) = spec_set.notes
+    assert "S3cretPW" not in note
+    assert note == (
+        "bioconda::samtools names the channel bioconda, which is not among "
+        "https://alice:<PASSWORD>@repo.example.com/t1 > conda-forge: added it last "
+        "(lowest priority), as conda and conda-lock do"
+    )
+    # the solver still gets the real URL; only what is shown is masked
+    assert spec_set.channels[0] == "https://alice:S3cretPW@repo.example.com/t1"

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from envlock.channels import mask
 from envlock.models import SpecSet
 from envlock.platforms import check_platform
 from envlock.ui import Output
@@ -98,10 +99,10 @@ def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
 
 
 def spec_set_document(spec_set: SpecSet) -> dict[str, Any]:
-    """The `--json` shape of one platform's expansion."""
+    """The `--json` shape of one platform's expansion (credentials masked, as shown)."""
     return {
-        "specs": list(spec_set.specs),
-        "channels": list(spec_set.channels),
+        "specs": [mask(s) for s in spec_set.specs],
+        "channels": [mask(c) for c in spec_set.channels],
         "channel_priority": spec_set.channel_priority,
         "virtual_packages": [
             {"name": v.name, "version": v.version, "build": v.build}
@@ -134,8 +135,8 @@ def render(spec_set: SpecSet) -> Table:
     def row(what: str, value: str, style: str = "") -> None:
         table.add_row(Text(what), Text(value, style=style))
 
-    row("specs", "\n".join(spec_set.specs) or "(none)")
-    row(f"channels ({spec_set.channel_priority})", " > ".join(spec_set.channels))
+    row("specs", "\n".join(mask(s) for s in spec_set.specs) or "(none)")
+    row(f"channels ({spec_set.channel_priority})", " > ".join(mask(c) for c in spec_set.channels))
     row("virtual packages", "\n".join(f"{v.name} {v.version}" for v in spec_set.virtual_packages))
     if spec_set.pip:
         row("pip", "\n".join(spec_set.pip))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
-from envlock.channels import DEFAULT_CHANNEL_ALIAS, mask
+from envlock.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias, mask
 from envlock.errors import BadInputError
 from envlock.ui import Output
 
@@ -62,22 +61,19 @@ document instead.
 
 
 def parse_when(text: str) -> dt.datetime:
-    """`2023-03-01` (midnight UTC) or an ISO timestamp with a time zone → aware UTC datetime."""
-    value = text.strip()
+    """`--exclude-newer`: a date (midnight UTC) or a timestamp with a time zone."""
+    from envlock.dates import NoTimeZoneError, parse_cutoff
+
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-            day = dt.date.fromisoformat(value)
-            return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc)
-        stamp = dt.datetime.fromisoformat(re.sub(r"[Zz]$", "+00:00", value))
+        return parse_cutoff(text)
+    except NoTimeZoneError:
+        raise BadInputError(
+            f"--exclude-newer {text!r} has no time zone: add one, e.g. 2023-03-01T12:00:00Z"
+        ) from None
     except ValueError:
         raise BadInputError(
             f"--exclude-newer {text!r} is not a date: write 2023-03-01 or 2023-03-01T12:00:00Z"
         ) from None
-    if stamp.tzinfo is None:
-        raise BadInputError(
-            f"--exclude-newer {text!r} has no time zone: add one, e.g. 2023-03-01T12:00:00Z"
-        )
-    return stamp.astimezone(dt.timezone.utc)
 
 
 @click.command("resolve", help=HELP)
@@ -121,7 +117,11 @@ def parse_when(text: str) -> dt.datetime:
     "build unless PKG's new version needs it to move. Prints what moved.",
 )
 @click.option("--check", is_flag=True, help="Only compare: exit 0 fresh, 3 stale (says why).")
-@click.option("--force", is_flag=True, help="Re-solve even when the lock is fresh.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Re-solve even when the lock is fresh; replaces an unreadable lock.",
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def command(  # noqa: PLR0917 - click passes each option positionally by name
     recipes: tuple[Path, ...],
@@ -139,6 +139,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     out = Output(json_mode=json_mode)
     if check and (update or force):
         raise BadInputError("--check only compares: it cannot be combined with --update or --force")
+    check_channel_alias(channel_alias)
     options = Options(
         platforms=tuple(dict.fromkeys(platforms)),
         out_dir=out_dir,

@@ -1,0 +1,145 @@
+"""resolve's lock metadata and edge cases: channel order across platforms, `-p`, corrupt
+locks and `--force`, metadata that names paths, a bad channel alias, the recipe path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from envlock.mirror import Mirror
+from tests.conftest import REPO, Ran, invoke
+
+M3NET = REPO / "recipes" / "m3net.yml"
+ORDER = ["pytorch", "nvidia", "pyg", "conda-forge"]
+
+
+@pytest.fixture(autouse=True)
+def _private_repodata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ENVLOCK_CACHE_DIR", str(tmp_path / ".envlock-cache"))
+
+
+def resolve(alias: str, *args: str) -> Ran:
+    return invoke(["resolve", *args, "--channel-alias", alias])
+
+
+def metadata(lock_dir: Path) -> dict[str, object]:
+    data = yaml.safe_load((lock_dir / "conda-lock.yml").read_text())
+    meta: dict[str, object] = data["metadata"]
+    return meta
+
+
+def channel_urls(lock_dir: Path) -> list[str]:
+    channels = metadata(lock_dir)["channels"]
+    assert isinstance(channels, list)
+    return [c["url"] for c in channels]
+
+
+def recipe(folder: Path, platforms: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "m3net.yml"
+    path.write_text(M3NET.read_text().replace("[linux-64, osx-64, win-64]", platforms))
+    return path
+
+
+def test_channel_order_keeps_every_platforms_priority(demo_mirror: Mirror, tmp_path: Path) -> None:
+    """osx (no nvidia) listed first used to give pytorch, pyg, conda-forge, nvidia."""
+    first = recipe(tmp_path / "a", "[osx-64, linux-64]")
+    second = recipe(tmp_path / "b", "[linux-64, osx-64]")
+    for path in (first, second):
+        ran = resolve(demo_mirror.channel_alias, str(path), "-o", str(path.parent / "locks"))
+        assert ran.exit_code == 0, ran.stderr
+    a, b = tmp_path / "a" / "locks" / "m3net", tmp_path / "b" / "locks" / "m3net"
+    assert channel_urls(a) == ORDER
+    for name in ("conda-lock.yml", "linux-64.lock", "osx-64.lock"):
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+
+
+def test_one_platform_resolved_keeps_the_others_channels(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    args = [str(M3NET), "-o", str(tmp_path)]
+    assert resolve(demo_mirror.channel_alias, *args).exit_code == 0
+    assert channel_urls(tmp_path / "m3net") == ORDER
+    ran = resolve(demo_mirror.channel_alias, *args, "-p", "osx-64", "--force")
+    assert ran.exit_code == 0, ran.stderr
+    assert channel_urls(tmp_path / "m3net") == ORDER  # linux/win packages still need nvidia
+    assert invoke(["resolve", *args, "--check"]).exit_code == 0
+
+
+CORRUPT = "metadata: [unclosed\n"
+
+
+def test_a_corrupt_lock_is_replaced_with_force_only(demo_mirror: Mirror, tmp_path: Path) -> None:
+    lock = tmp_path / "m3net" / "conda-lock.yml"
+    lock.parent.mkdir()
+    lock.write_text(CORRUPT)
+    args = [str(M3NET), "-o", str(tmp_path), "-p", "osx-64"]
+    refused = resolve(demo_mirror.channel_alias, *args)
+    assert refused.exit_code == 2
+    assert "delete it or resolve with --force" in refused.stderr
+    assert invoke(["resolve", *args, "--check"]).exit_code == 2
+    assert lock.read_text() == CORRUPT
+
+    forced = resolve(demo_mirror.channel_alias, *args, "--force", "--json")
+    assert forced.exit_code == 0, forced.stderr
+    assert forced.json()["recipes"][0]["status"] == "written"
+    assert metadata(tmp_path / "m3net")["platforms"] == ["osx-64"]
+    assert invoke(["resolve", *args, "--check"]).exit_code == 0
+
+
+def test_lock_metadata_never_names_a_file_to_delete(demo_mirror: Mirror, tmp_path: Path) -> None:
+    out = tmp_path / "locks"
+    victim = tmp_path / "victim.lock"  # out/m3net/../../victim.lock
+    victim.write_text("keep me\n")
+    args = [str(M3NET), "-o", str(out), "-p", "osx-64"]
+    assert resolve(demo_mirror.channel_alias, *args).exit_code == 0
+    lock = out / "m3net" / "conda-lock.yml"
+    text = lock.read_text()
+    assert "  platforms:\n  - osx-64\n" in text
+    lock.write_text(text.replace("  - osx-64\n", "  - osx-64\n  - ../../victim\n", 1))
+
+    refused = resolve(demo_mirror.channel_alias, *args)
+    assert refused.exit_code == 2
+    assert "metadata names the platform '../../victim', which is not a conda platform" in (
+        " ".join(refused.stderr.split())
+    )
+    forced = resolve(demo_mirror.channel_alias, *args, "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert victim.read_text() == "keep me\n"
+    assert metadata(out / "m3net")["platforms"] == ["osx-64"]
+
+
+@pytest.mark.parametrize(
+    ("alias", "shown"),
+    [
+        ("notaurl", "notaurl"),
+        ("ftp://x/ch", "ftp://x/ch"),
+        ("ftp://bob:hunter2@x/ch", "ftp://bob:<PASSWORD>@x/ch"),
+    ],
+)
+def test_a_bad_channel_alias_is_bad_input(tmp_path: Path, alias: str, shown: str) -> None:
+    ran = resolve(alias, str(M3NET), "-o", str(tmp_path), "-p", "osx-64", "--json")
+    assert ran.exit_code == 2
+    doc = ran.json()
+    assert doc["message"].startswith(f"--channel-alias {shown}: expected a base URL")
+    assert "hunter2" not in ran.stdout + ran.stderr
+    assert not (tmp_path / "m3net").exists()
+
+
+def test_the_lock_does_not_depend_on_how_the_recipe_path_was_typed(
+    demo_mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = recipe(tmp_path, "[osx-64]")
+    monkeypatch.chdir(tmp_path)
+    typed = {"absolute": str(path), "relative": "m3net.yml", "dotted": "./sub/../m3net.yml"}
+    (tmp_path / "sub").mkdir()
+    texts = {}
+    for how, given in typed.items():
+        ran = resolve(demo_mirror.channel_alias, given, "-o", f"out-{how}")
+        assert ran.exit_code == 0, ran.stderr
+        texts[how] = (tmp_path / f"out-{how}" / "m3net" / "conda-lock.yml").read_text()
+    assert texts["absolute"] == texts["relative"] == texts["dotted"]
+    assert metadata(tmp_path / "out-relative" / "m3net")["sources"] == ["../../m3net.yml"]
+    assert "#     envlock resolve ../../m3net.yml\n" in texts["relative"]
