@@ -16,6 +16,7 @@ from pathlib import Path
 from envlock.errors import BadInputError, where
 from envlock.filenames import package_from_url, scrub_url
 from envlock.models import Package
+from envlock.specnames import dependency_name
 
 EXPLICIT_MARKER = "@EXPLICIT"
 
@@ -28,14 +29,6 @@ class ExplicitFile:
     packages: tuple[Package, ...]
     input_hash: str | None = None
     path: Path | None = field(default=None, compare=False)
-
-
-def _dep_name(spec: str) -> str:
-    """The package name a depends string refers to (`python >=3.8` → `python`)."""
-    head = spec.strip().split(" ", 1)[0]
-    for stop in "=<>!~[;":
-        head = head.split(stop, 1)[0]
-    return head.rsplit("::", 1)[-1]
 
 
 def _components(graph: dict[str, set[str]]) -> dict[str, int]:
@@ -92,10 +85,12 @@ def toposort(packages: Sequence[Package]) -> list[Package]:
     by_name: dict[str, list[Package]] = {}
     for pkg in packages:
         by_name.setdefault(pkg.name, []).append(pkg)
+    # dependency_name lower-cases (conda names are case-insensitive): match it so.
+    named = {name.lower(): name for name in sorted(by_name, reverse=True)}
     waiting_on: dict[str, set[str]] = {}
     dependents: dict[str, set[str]] = {name: set() for name in by_name}
     for name, pkgs in by_name.items():
-        deps = {_dep_name(d) for pkg in pkgs for d in pkg.depends} & by_name.keys()
+        deps = {named[n] for pkg in pkgs for d in pkg.depends if (n := dependency_name(d)) in named}
         deps.discard(name)
         waiting_on[name] = deps
         for dep in deps:

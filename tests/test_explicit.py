@@ -55,6 +55,15 @@ def test_toposort_breaks_a_cycle_inside_it_not_before_a_dependency() -> None:
     assert names(toposort(pkgs[::-1])) == ["b", "a", "c"]
 
 
+def test_toposort_reads_depends_with_the_shared_name_reader() -> None:
+    pkgs = [
+        conda("a", "1", "0", depends=("conda-forge::PyYAML[version='>=5']",)),
+        conda("pyyaml", "6", "0", depends=("zz >=1",)),
+        conda("zz", "1", "0"),
+    ]
+    assert names(toposort(pkgs)) == ["zz", "pyyaml", "a"]
+
+
 def test_toposort_releases_a_member_blocked_only_by_its_cycle() -> None:
     # Cycle {b, c, d}; b also waits on e, which waits on the cycle {f, g} — b may not go
     # first although it is the cycle's smallest name: c (blocked only by the cycle) does.
@@ -74,12 +83,12 @@ def test_toposort_releases_a_member_blocked_only_by_its_cycle() -> None:
 
 
 def _depends_on(pkgs: list[Package]) -> dict[str, set[str]]:
-    from envlock.explicit import _dep_name
+    from envlock.specnames import dependency_name
 
     known = {p.name for p in pkgs}
     graph: dict[str, set[str]] = {p.name: set() for p in pkgs}
     for p in pkgs:
-        graph[p.name] |= {_dep_name(d) for d in p.depends} & known
+        graph[p.name] |= {dependency_name(d) for d in p.depends} & known
     return graph
 
 
