@@ -20,7 +20,9 @@ package is met (pip skips an installed requirement), a conda spec met only by pi
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Literal
 
 from envlock.channels import channel_name
@@ -82,6 +84,9 @@ class Drift:
     paired: int
     resolved_dependencies: int = 0
     specs_side: Literal["a", "b"] | None = None
+    critical_paired: int = 0
+    critical_only: bool = False
+    not_shown: int = 0
 
     @property
     def identical(self) -> bool:
@@ -105,18 +110,16 @@ class Drift:
         return tuple(aspects)
 
     def only_critical(self) -> Drift:
-        """The same drift restricted to critical packages (`--critical-only`)."""
-        return Drift(
-            a=self.a,
-            b=self.b,
-            platform=self.platform,
-            builds_compared=self.builds_compared,
-            channels_compared=self.channels_compared,
-            changes=tuple(c for c in self.changes if c.critical),
-            findings=self.findings,
-            paired=self.paired,
-            resolved_dependencies=self.resolved_dependencies,
-            specs_side=self.specs_side,
+        """The same drift restricted to critical packages (`--critical-only`).
+
+        `not_shown` counts the differences in other packages that were left out.
+        """
+        critical = tuple(c for c in self.changes if c.critical)
+        return dataclasses.replace(
+            self,
+            changes=critical,
+            critical_only=True,
+            not_shown=len(self.changes) - len(critical),
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -133,6 +136,8 @@ class Drift:
             "resolved_dependencies": self.resolved_dependencies,
             "changes": [c.to_dict() for c in self.changes],
             "findings": [f.to_dict() for f in self.findings],
+            "critical_only": self.critical_only,
+            "not_shown": self.not_shown,
         }
 
 
@@ -186,6 +191,7 @@ def diff(a: Snapshot, b: Snapshot) -> Drift:
         paired=len(pairs),
         resolved_dependencies=resolved,
         specs_side=specs_side,
+        critical_paired=sum(is_critical(pa.name) or is_critical(pb.name) for pa, pb in pairs),
     )
 
 
@@ -211,6 +217,17 @@ def channel_key(channel: str) -> str:
     return "defaults" if name in _DEFAULTS else name
 
 
+def same_build(a: str, b: str) -> bool:
+    """Two builds match: equal, or one is a spec's glob (`*cuda11.7*`) the other fits."""
+    if a == b:
+        return True
+    if "*" in a and "*" not in b:
+        return fnmatchcase(b, a)
+    if "*" in b and "*" not in a:
+        return fnmatchcase(a, b)
+    return False
+
+
 def _index(packages: tuple[Package, ...]) -> dict[tuple[str, str], Package]:
     """Packages by (manager, name); a name listed twice keeps its first entry."""
     index: dict[tuple[str, str], Package] = {}
@@ -227,7 +244,7 @@ def _compare(pa: Package, pb: Package, *, builds: bool, channels: bool) -> Chang
     if across:
         aspects.append("manager")
     else:
-        if builds and pa.build and pb.build and pa.build != pb.build:
+        if builds and pa.build and pb.build and not same_build(pa.build, pb.build):
             aspects.append("build")
         if (
             channels

@@ -69,14 +69,22 @@ class Finding:
 
 def find(a: Snapshot, b: Snapshot, pairs: Sequence[tuple[Package, Package]]) -> tuple[Finding, ...]:
     """Every finding for A → B: within each side, then across the paired packages."""
-    across, merged = _across(pairs, _by_name(b.packages))
-    in_b = [
-        f
-        for f in side_findings(b.packages)
-        if not (f.code == "cpu-build" and f.packages[0] in merged)  # said by `across`
-    ]
-    findings = _label_sides(side_findings(a.packages), in_b)
+    by_a, by_b = _by_name(a.packages), _by_name(b.packages)
+    across, covered = _across(pairs, by_a, by_b, specs=(a.specs, b.specs))
+    in_a, in_b = (
+        [
+            f
+            for f in side_findings(side.packages)
+            if not (f.code == "cpu-build" and f.packages[0] in covered)  # said by `across`
+        ]
+        for side in (a, b)
+    )
+    findings = _label_sides(in_a, in_b)
     findings += across
+    if a.specs and not b.specs:
+        findings += _intent_cpu(a, b, covered, "B")
+    elif b.specs and not a.specs:
+        findings += _intent_cpu(b, a, covered, "A")
     findings += _python_minor(pairs)
     if 2 * len(pairs) >= max(len(a.packages), len(b.packages)):
         findings += _newer_everywhere(pairs)
@@ -108,7 +116,9 @@ def side_findings(packages: Iterable[Package]) -> list[Finding]:
 
 
 def _variant(package: Package) -> Variant:
-    return variant_of(package.name, package.version, package.build)
+    # A spec's build glob (`*cuda11.7*`, `*torch_1.13.0_cu117*`) reads as the build it pins.
+    build = package.build.replace("*", "_") if package.build else package.build
+    return variant_of(package.name, package.version, build)
 
 
 def _describe(package: Package) -> str:
@@ -315,44 +325,135 @@ def _relabel(finding: Finding, label: str) -> Finding:
     )
 
 
+_Switch = tuple[Package, Package, Variant, Variant]
+
+
 def _across(
-    pairs: Sequence[tuple[Package, Package]], in_b: dict[str, Package]
+    pairs: Sequence[tuple[Package, Package]],
+    in_a: dict[str, Package],
+    in_b: dict[str, Package],
+    *,
+    specs: tuple[bool, bool] = (False, False),
 ) -> tuple[list[Finding], set[str]]:
-    """Findings on paired packages, and the B torches whose own `cpu-build` they include."""
-    found = []
-    merged: set[str] = set()
+    """Findings on paired packages, and the environment-side torches a `cpu-build` covers.
+
+    `specs` says which side only states specs (a recipe): its CUDA build is asked for, so
+    an environment with the CPU build beside it is a `cpu-build` whichever side it is on.
+    A pytorch-mutex that switched along with torch is folded into torch's finding.
+    """
+    to_cpu: list[_Switch] = []  # A CUDA, B CPU
+    to_cuda: list[_Switch] = []  # A CPU, B CUDA
     for pa, pb in pairs:
         if pa.name.lower() not in VARIANT_NAMES and pb.name.lower() not in VARIANT_NAMES:
             continue
         va, vb = _variant(pa), _variant(pb)
         if va.is_cuda and vb.cpu:
-            # B's own CUDA intent for this very torch is said here, once.
-            reasons = _cuda_intent(in_b) if pb.name.lower() in TORCH_NAMES else []
-            if reasons:
-                merged.add(pb.name)
-            although = " although B's " + " and ".join(r for r, _ in reasons) if reasons else ""
-            fix = f"; reinstall {pb.name} with a CUDA build" if reasons else ""
-            found.append(
-                Finding(
-                    severity="error",
-                    code="cpu-build",
-                    message=f"{pa.name}: A has a {_cuda_words(va)} build ({_brief(pa)}), B a "
-                    f"CPU build ({_brief(pb)}){although}: B will not use the GPU{fix}",
-                    packages=(pa.name, *(n for _, n in reasons)),
-                )
-            )
+            to_cpu.append((pa, pb, va, vb))
         elif va.cpu and vb.is_cuda:
-            driver = f" for CUDA {vb.cuda}" if vb.cuda else ""
-            found.append(
-                Finding(
-                    severity="warning",
-                    code="cuda-build",
-                    message=f"{pa.name}: A has a CPU build ({_brief(pa)}), B a "
-                    f"{_cuda_words(vb)} build ({_brief(pb)}): B needs an NVIDIA driver{driver}",
-                    packages=(pa.name,),
-                )
+            to_cuda.append((pa, pb, va, vb))
+    found: list[Finding] = []
+    covered: set[str] = set()
+    for (pa, pb, va, _vb), mutex in _fold_mutex(to_cpu):
+        found.append(_cpu_build(pa, pb, va, mutex, in_b, sides=("A", "B"), specs=specs))
+        covered.add(pb.name)
+    for (pa, pb, _va, vb), mutex in _fold_mutex(to_cuda):
+        if specs[1] and not specs[0]:  # B asks for CUDA, the environment A is CPU
+            found.append(_cpu_build(pb, pa, vb, mutex, in_a, sides=("B", "A"), specs=specs[::-1]))
+            covered.add(pa.name)
+            continue
+        driver = f" for CUDA {vb.cuda}" if vb.cuda else ""
+        found.append(
+            Finding(
+                severity="warning",
+                code="cuda-build",
+                message=f"{pa.name}: A {_has(specs[0])}a CPU build ({_brief(pa)}), B "
+                f"{_has(specs[1], elide=specs[0] == specs[1])}a {_cuda_words(vb)} build "
+                f"({_brief(pb)}){_mutex_note(mutex)}: B needs an NVIDIA driver{driver}",
+                packages=(pa.name, *(("pytorch-mutex",) if mutex else ())),
             )
-    return found, merged
+        )
+    return found, covered
+
+
+def _cpu_build(
+    cuda_pkg: Package,
+    cpu_pkg: Package,
+    cuda_variant: Variant,
+    mutex: tuple[Package, Package] | None,
+    cpu_side: dict[str, Package],
+    *,
+    sides: tuple[str, str],
+    specs: tuple[bool, bool],
+) -> Finding:
+    """`cpu-build`: side[0] has (or asks for) CUDA, side[1] has the CPU build."""
+    cuda_side, cpu_name = sides
+    # The CPU side's own CUDA intent for this very torch is said here, once.
+    reasons = _cuda_intent(cpu_side) if cpu_pkg.name.lower() in TORCH_NAMES else []
+    although = f" although {cpu_name}'s " + " and ".join(r for r, _ in reasons) if reasons else ""
+    fix = f"; reinstall {cpu_pkg.name} with a CUDA build" if reasons else ""
+    cpu_verb = _has(specs[1], elide=specs[0] == specs[1] and cuda_side == "A")
+    return Finding(
+        severity="error",
+        code="cpu-build",
+        message=f"{cuda_pkg.name}: {cuda_side} {_has(specs[0])}a {_cuda_words(cuda_variant)} "
+        f"build ({_brief(cuda_pkg)}), {cpu_name} {cpu_verb}a CPU build ({_brief(cpu_pkg)})"
+        f"{_mutex_note(mutex, sides)}{although}: {cpu_name} will not use the GPU{fix}",
+        packages=tuple(
+            dict.fromkeys(
+                [cuda_pkg.name, *(["pytorch-mutex"] if mutex else []), *(n for _, n in reasons)]
+            )
+        ),
+    )
+
+
+def _has(asks: bool, *, elide: bool = False) -> str:
+    """`has`/`asks for` (a spec side), or nothing in `A has X, B Y` (trailing space kept)."""
+    if elide:
+        return ""
+    return "asks for " if asks else "has "
+
+
+def _fold_mutex(
+    switches: list[_Switch],
+) -> list[tuple[_Switch, tuple[Package, Package] | None]]:
+    """Each switch, with pytorch-mutex's own switch folded into the torch one beside it."""
+    mutex = next((s for s in switches if s[0].name.lower() == "pytorch-mutex"), None)
+    has_torch = any(s[0].name.lower() in TORCH_NAMES for s in switches)
+    if mutex is None or not has_torch:
+        return [(s, None) for s in switches]
+    return [
+        (s, (mutex[0], mutex[1]) if s[0].name.lower() in TORCH_NAMES else None)
+        for s in switches
+        if s is not mutex
+    ]
+
+
+def _mutex_note(mutex: tuple[Package, Package] | None, sides: tuple[str, str] = ("A", "B")) -> str:
+    if mutex is None:
+        return ""
+    first, second = mutex if sides == ("A", "B") else (mutex[1], mutex[0])
+    return f", and pytorch-mutex is `{first.build}` in {sides[0]}, `{second.build}` in {sides[1]}"
+
+
+def _intent_cpu(spec: Snapshot, env: Snapshot, covered: set[str], label: str) -> list[Finding]:
+    """`cpu-build` from a recipe's CUDA intent: the environment's torch is a CPU build."""
+    if spec.cuda_intent is None:
+        return []
+    found = []
+    for torch in _torches(_by_name(env.packages)):
+        if torch.name in covered or not _variant(torch).cpu:
+            continue
+        found.append(
+            Finding(
+                severity="error",
+                code="cpu-build",
+                message=f"{label}: {_describe(torch)} is a CPU build although the recipe asks "
+                f"for CUDA {spec.cuda_intent}: the GPU will not be used; reinstall "
+                f"{torch.name} with a CUDA build",
+                packages=(torch.name,),
+            )
+        )
+    return found
 
 
 def _cuda_words(variant: Variant) -> str:

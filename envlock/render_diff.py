@@ -83,14 +83,23 @@ def resolved_line(drift: Drift) -> str | None:
 
 def summary(drift: Drift) -> str:
     """`identical` or how many packages differ, how many of them critical."""
+    hidden = ""
+    if drift.critical_only:
+        hidden = (
+            f"; {plural(drift.not_shown, 'other difference')} not shown (--critical-only)"
+            if drift.not_shown
+            else "; no other differences"
+        )
     if drift.identical:
+        if drift.critical_only:
+            return f"identical in the {plural(drift.critical_paired, 'critical package')}{hidden}"
         if drift.specs_side is not None:
             return f"identical: all {plural(drift.paired, 'spec')} satisfied"
         return f"identical: {plural(drift.paired, 'package', 'match')} in everything compared"
     critical = sum(c.critical for c in drift.changes)
     return (
         f"{plural(len(drift.changes), 'package', 'differ')} ({critical} critical); "
-        f"{drift.paired} paired"
+        f"{drift.paired} paired{hidden}"
     )
 
 
@@ -111,7 +120,7 @@ def rich_report(drift: Drift) -> RenderableType:
     for kind in CHANGE_ORDER:
         changes = [c for c in drift.changes if c.change == kind]
         if changes:
-            parts.append(_kind_table(kind, changes))
+            parts.append(_kind_table(_title(kind, drift), changes))
     resolved = resolved_line(drift)
     if resolved:
         parts.append(Text(resolved, style="dim"))
@@ -120,8 +129,17 @@ def rich_report(drift: Drift) -> RenderableType:
     return Group(*parts)
 
 
-def _kind_table(kind: str, changes: list[Change]) -> Table:
-    table = Table(title=f"{_TITLES[kind]} ({len(changes)})", title_justify="left")
+def _title(kind: str, drift: Drift) -> str:
+    """The table's title; a spec side's package the environment lacks is `missing`."""
+    if (kind, drift.specs_side) == ("removed", "a"):
+        return "missing (A asks for it, B lacks it)"
+    if (kind, drift.specs_side) == ("added", "b"):
+        return "missing (B asks for it, A lacks it)"
+    return _TITLES[kind]
+
+
+def _kind_table(title: str, changes: list[Change]) -> Table:
+    table = Table(title=f"{title} ({len(changes)})", title_justify="left")
     table.add_column("package")
     table.add_column("A", overflow="fold")
     table.add_column("B", overflow="fold")
@@ -134,7 +152,7 @@ def _kind_table(kind: str, changes: list[Change]) -> Table:
             name,
             escape(describe(change.a)),
             escape(describe(change.b)),
-            ", ".join(change.aspects) or kind,
+            ", ".join(change.aspects) or change.change,
         )
     return table
 

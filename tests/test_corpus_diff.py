@@ -110,13 +110,18 @@ def _mutate(text: str) -> tuple[str, set[tuple[str, str]]]:
     return "\n".join(line for line in lines if line != "\0") + "\n", expected
 
 
+def _pinned(version: str, *, specs: bool) -> bool:
+    """An exact version, or (in a hand-written pin list) conda's `=1.2.3` as `1.2.3.*`."""
+    return is_exact(version) or (specs and is_exact(version.removesuffix(".*")))
+
+
 def _exports_with_pins() -> list[str]:
-    """Exports whose conda lines all pin a version (the spec files are left out)."""
+    """Exports whose conda lines all pin a version (loose spec files are left out)."""
     out = []
     for name in _files("env-exports"):
         snap = read_snapshot(CORPUS / "env-exports" / name)
         conda = [p for p in snap.packages if p.manager == "conda"]
-        if conda and all(is_exact(p.version) for p in conda):
+        if conda and all(_pinned(p.version, specs=snap.specs) for p in conda):
             out.append(name)
     return out
 
@@ -167,3 +172,18 @@ def test_unrelated_environments_get_no_newer_everywhere_hint(corpus: Path) -> No
     a = read_snapshot(folder / "THUDM__GraphMAE__env.yml")
     b = read_snapshot(folder / "guanjq__targetdiff__environment.yaml")
     assert "newer-everywhere" not in {f.code for f in diff(a, b).findings}
+
+
+def test_hand_written_pin_list_against_an_environment_is_a_spec_list(corpus: Path) -> None:
+    # Midas's environment-cu117.yml pins 6 packages by hand (`name=version`, no builds,
+    # no prefix): against an environment the other packages are resolved dependencies.
+    pins = corpus / "env-exports" / "hcrisCopy__Midas___environment-cu117.yml"
+    assert read_snapshot(pins).specs is True
+    env = corpus / "env-exports" / "guanjq__targetdiff__environment.yaml"
+    doc = invoke(["diff", str(pins), str(env), "--json"]).json()
+    assert doc["a"]["specs"] is True
+    assert not [c for c in doc["changes"] if c["change"] == "added"]
+    assert doc["resolved_dependencies"] > 50
+    # `conda env export --no-builds` writes `prefix:`: those stay full exports.
+    se3 = read_snapshot(corpus / "env-exports" / "jasonkyuyim__se3_diffusion__se3.yml")
+    assert (se3.builds_known, se3.specs) == (False, False)

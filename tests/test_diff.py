@@ -129,8 +129,16 @@ def test_json_document_shape() -> None:
         "resolved_dependencies",
         "changes",
         "findings",
+        "critical_only",
+        "not_shown",
     ]
-    assert doc["a"] == {"source": "mem", "kind": "lock", "platform": "linux-64", "specs": False}
+    assert doc["a"] == {
+        "source": "mem",
+        "kind": "lock",
+        "platform": "linux-64",
+        "specs": False,
+        "cuda_intent": None,
+    }
     assert (doc["platform"], doc["paired"], doc["resolved_dependencies"]) == ("linux-64", 1, 0)
     assert doc["changes"] == [
         {
@@ -194,7 +202,13 @@ def test_cli_exit_codes_and_json(tmp_path: Path) -> None:
     doc = differs.json()
     assert doc["envlock_diff"] == 1
     assert [c["name"] for c in doc["changes"]] == ["numpy", "pytorch"]
-    assert doc["a"] == {"source": str(a), "kind": "export", "platform": None, "specs": False}
+    assert doc["a"] == {
+        "source": str(a),
+        "kind": "export",
+        "platform": None,
+        "specs": False,
+        "cuda_intent": None,
+    }
     bad = invoke(["diff", str(a), str(tmp_path / "missing.yml"), "--json"])
     assert bad.exit_code == 2
     assert bad.json()["where"] == str(tmp_path / "missing.yml")
@@ -356,3 +370,130 @@ def test_cli_osx_pytorch_build_is_cpu(tmp_path: Path) -> None:
         ["pytorch", "pytorch-cuda", "pytorch-mutex"],
     )
     assert "B a CPU build (2.0.1 py3.10_0) although B's pytorch-cuda" in finding["message"]
+
+
+CPU_ENV = """\
+name: m3
+channels:
+  - pytorch
+  - conda-forge
+dependencies:
+  - python=3.8.16=he550d4f_1_cpython
+  - pytorch=1.13.1=py3.8_cpu_0
+  - pytorch-mutex=1.0=cpu
+  - numpy=1.23.5=py38h7042d01_0
+  - networkx=3.0=pyhd8ed1ab_0
+  - matplotlib=3.6.3=py38h578d9bd_0
+  - libzlib=1.2.13=h166bdaf_4
+prefix: /opt/envs/m3
+"""
+
+CUDA_ENV = """\
+name: m3
+channels:
+  - pytorch
+  - nvidia
+  - pyg
+  - conda-forge
+dependencies:
+  - python=3.8.16=he550d4f_1_cpython
+  - pytorch=1.13.1=py3.8_cuda11.7_cudnn8.5.0_0
+  - pytorch-cuda=11.7=h67b0de4_1
+  - pytorch-mutex=1.0=cuda
+  - torchvision=0.14.1=py38_cu117
+  - pyg=2.2.0=py38_torch_1.13.0_cu117
+  - numpy=1.23.5=py38h7042d01_0
+  - networkx=3.0=pyhd8ed1ab_0
+  - matplotlib=3.6.3=py38h578d9bd_0
+  - libzlib=1.2.13=h166bdaf_4
+prefix: /opt/envs/m3
+"""
+
+
+def test_recipe_side_is_its_expanded_stack(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    recipe = REPO / "recipes" / "m3net.yml"
+    env = tmp_path / "cpu.yml"
+    env.write_text(CPU_ENV, encoding="utf-8")
+    ran = invoke(["diff", str(recipe), str(env), "--json"])
+    assert ran.exit_code == 1
+    doc = ran.json()
+    assert (doc["a"]["kind"], doc["a"]["platform"], doc["a"]["cuda_intent"]) == (
+        "recipe",
+        "linux-64",
+        "11.7",
+    )
+    changes = {c["name"]: c["change"] for c in doc["changes"]}
+    assert changes == {
+        "torchvision": "removed",
+        "pyg": "removed",
+        "pytorch-cuda": "removed",
+        "pytorch": "build",  # *cuda11.7* asked, py3.8_cpu_0 installed
+        "pytorch-mutex": "build",
+    }
+    (finding,) = doc["findings"]
+    assert (finding["code"], finding["packages"]) == ("cpu-build", ["pytorch", "pytorch-mutex"])
+    assert finding["message"] == (
+        "pytorch: A asks for a CUDA 11.7 build (1.13.* *cuda11.7*), B has a CPU build "
+        "(1.13.1 py3.8_cpu_0), and pytorch-mutex is `cuda` in A, `cpu` in B: B will not "
+        "use the GPU"
+    )
+    # The other way round the CPU environment is A: still a cpu-build, not cuda-build.
+    back = invoke(["diff", str(env), str(recipe), "--json"]).json()
+    assert [(f["code"], f["message"].split(":")[0]) for f in back["findings"]] == [
+        ("cpu-build", "pytorch")
+    ]
+    assert "A will not use the GPU" in back["findings"][0]["message"]
+    table = invoke(["diff", str(recipe), str(env)])
+    assert "missing (A asks for it, B lacks it) (3)" in table.stdout
+    # The environment the recipe asks for matches it: build globs fit the builds.
+    good = tmp_path / "cuda.yml"
+    good.write_text(CUDA_ENV, encoding="utf-8")
+    same = invoke(["diff", str(recipe), str(good), "--json"])
+    assert same.exit_code == 0, same.stdout
+    assert same.json()["findings"] == []
+
+
+def test_recipe_is_expanded_for_the_other_sides_platform(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    osx = tmp_path / "osx.txt"
+    osx.write_text(
+        "@EXPLICIT\nhttps://conda.anaconda.org/pytorch/osx-64/pytorch-1.13.1-py3.8_0.tar.bz2\n",
+        encoding="utf-8",
+    )
+    doc = invoke(["diff", str(REPO / "recipes" / "m3net.yml"), str(osx), "--json"]).json()
+    assert (doc["a"]["platform"], doc["a"]["cuda_intent"], doc["platform"]) == (
+        "osx-64",
+        None,
+        "osx-64",
+    )
+    assert "cpu-build" not in {f["code"] for f in doc["findings"]}
+    win = invoke(
+        ["diff", str(REPO / "recipes" / "m3net.yml"), str(osx), "--json", "--platform", "win-64"]
+    ).json()
+    assert win["a"]["cuda_intent"] == "11.7"
+
+
+def test_critical_only_says_what_it_left_out(tmp_path: Path) -> None:
+    a, _ = _files(tmp_path)
+    b = tmp_path / "b.yml"
+    b.write_text(EXPORT.replace("  - pip:\n", "  - zlib=1.2.13=h0\n  - pip:\n"), "utf-8")
+    ran = invoke(["diff", str(a), str(b), "--critical-only"])
+    assert ran.exit_code == 0
+    assert (
+        "identical in the 2 critical packages; 1 other difference not shown (--critical-only)"
+        in (" ".join(ran.stdout.split()))
+    )
+    doc = invoke(["diff", str(a), str(b), "--critical-only", "--json"]).json()
+    assert (doc["identical"], doc["critical_only"], doc["not_shown"]) == (True, True, 1)
+    clean = invoke(["diff", str(a), str(a), "--critical-only", "--format", "markdown"])
+    assert "_identical in the 2 critical packages; no other differences_" in clean.stdout
+
+
+def test_diff_help_names_recipes_and_the_platform_metavar() -> None:
+    text = " ".join(invoke(["diff", "--help"]).stdout.split())
+    assert "an envlock recipe" in text
+    assert "--platform PLATFORM" in text
+    assert "--platform TEXT" not in text

@@ -203,3 +203,20 @@ def test_prefix_created_from_a_lock_exports_identical_to_the_lock(
         ran = invoke(["diff", str(exported), str(other), "--json"])
         assert ran.exit_code == 0, ran.stdout
         assert ran.json()["identical"] is True
+
+
+def test_export_of_a_path_that_does_not_exist(tmp_path: Path) -> None:
+    missing = tmp_path / "nonexist"
+    ran = invoke(["export", str(missing), "--json"])
+    assert ran.exit_code == 2
+    assert (ran.json()["where"], ran.json()["message"]) == (
+        str(missing),
+        "no such folder: the environment prefix does not exist; pass the folder "
+        "that `conda create -p` or `envlock create` made",
+    )
+
+
+def test_export_help_gives_exit_codes_and_says_parents_are_created() -> None:
+    text = " ".join(invoke(["export", "--help"]).stdout.split())
+    assert "Exit codes: 0 written · 2 bad input (PREFIX does not exist" in text
+    assert "missing parent folders are created" in text

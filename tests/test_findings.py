@@ -113,6 +113,48 @@ def test_mutex_cuda_to_cpu_across_sides() -> None:
     )
 
 
+def test_mutex_switching_with_torch_is_one_finding() -> None:
+    a = snap(
+        conda("pytorch", "1.13.1", "py3.8_cuda11.7_cudnn8.5.0_0"),
+        conda("pytorch-mutex", "1.0", "cuda"),
+    )
+    b = snap(conda("pytorch", "1.13.1", "py3.8_cpu_0"), conda("pytorch-mutex", "1.0", "cpu"))
+    (finding,) = diff(a, b).findings
+    assert (finding.code, finding.packages) == ("cpu-build", ("pytorch", "pytorch-mutex"))
+    assert finding.message == (
+        "pytorch: A has a CUDA 11.7 build (1.13.1 py3.8_cuda11.7_cudnn8.5.0_0), B a CPU build "
+        "(1.13.1 py3.8_cpu_0), and pytorch-mutex is `cuda` in A, `cpu` in B: B will not use "
+        "the GPU"
+    )
+    (back,) = diff(b, a).findings
+    assert (back.code, back.packages) == ("cuda-build", ("pytorch", "pytorch-mutex"))
+    assert "and pytorch-mutex is `cpu` in A, `cuda` in B" in back.message
+
+
+def test_recipe_cuda_intent_meets_a_cpu_torch_it_cannot_pair_by_build() -> None:
+    # A pip stack with a loose torch line carries no +cuXYZ tag: only the intent says CUDA.
+    recipe = Snapshot(
+        source="recipe.yml",
+        kind="recipe",
+        platform="linux-64",
+        name="m",
+        channels=(),
+        packages=(pip("torch", "1.13.*"),),
+        builds_known=False,
+        channels_known=False,
+        specs=True,
+        cuda_intent="11.7",
+    )
+    env = snap(pip("torch", "1.13.1+cpu"))
+    (finding,) = diff(recipe, env).findings
+    assert (finding.severity, finding.code, finding.packages) == ("error", "cpu-build", ("torch",))
+    assert finding.message == (
+        "B: torch 1.13.1+cpu is a CPU build although the recipe asks for CUDA 11.7: the GPU "
+        "will not be used; reinstall torch with a CUDA build"
+    )
+    assert codes(diff(env, recipe).findings) == ["cpu-build"]
+
+
 def test_cuda_build_across_sides() -> None:
     a = snap(conda("torchvision", "0.14.1", "py38_cpu"))
     b = snap(conda("torchvision", "0.14.1", "py38_cu117"))

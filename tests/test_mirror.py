@@ -377,3 +377,9 @@ def test_the_other_stack_rows_solve(
 ) -> None:
     found = solve(demo_mirror.root, specs, platform, cuda=cuda)
     assert {name: str(found[name].build) for name in expected} == expected
+
+
+def test_mirror_help_gives_exit_codes() -> None:
+    text = " ".join(invoke(["mirror", "--help"]).stdout.split())
+    assert "Exit codes: 0 built (or already up to date) · 2 bad input" in text
+    assert "· 4 the mirror could not be written" in text

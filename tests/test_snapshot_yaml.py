@@ -67,10 +67,24 @@ def test_export_with_builds_and_pip_section(tmp_path: Path) -> None:
 
 
 def test_no_builds_export_records_no_builds(tmp_path: Path) -> None:
-    text = "name: x\nchannels:\n- defaults\ndependencies:\n- python=3.8.16\n- numpy=1.23.5\n"
+    text = (
+        "name: x\nchannels:\n- defaults\ndependencies:\n- python=3.8.16\n- numpy=1.23.5\n"
+        "prefix: /envs/x\n"
+    )
     snap = read_snapshot(_write(tmp_path, text))
-    assert snap.builds_known is False
+    assert (snap.builds_known, snap.specs) == (False, False)
     assert _by_name(snap.packages)["python"].version == "3.8.16"  # exact, not 3.8.16.*
+
+
+def test_hand_written_pins_without_prefix_or_builds_are_specs(tmp_path: Path) -> None:
+    # `conda env export` always writes `prefix:`; a pin list without it (and without a
+    # single build) was written by hand: what was asked for, not what was installed.
+    text = "name: x\nchannels:\n- defaults\ndependencies:\n- python=3.8\n- numpy=1.23.5\n"
+    snap = read_snapshot(_write(tmp_path, text))
+    assert (snap.kind, snap.builds_known, snap.specs) == ("export", False, True)
+    assert _by_name(snap.packages)["python"].version == "3.8.*"  # conda's `=3.8`
+    with_build = text + "- zlib=1.2.13=h166bdaf_4\n"
+    assert read_snapshot(_write(tmp_path, with_build, name="b.yml")).specs is False
 
 
 def test_channel_prefixed_lines_record_channels(tmp_path: Path) -> None:
@@ -121,22 +135,37 @@ def test_from_history_specs_keep_their_constraints(tmp_path: Path) -> None:
     assert snap.builds_known is False
 
 
-def test_recipe_is_read_as_what_it_asks_for(tmp_path: Path) -> None:
+def test_recipe_is_read_through_the_stack_expansion(tmp_path: Path) -> None:
     text = (
-        'envlock: 1\nname: m3net\npython: "3.8"\nstack:\n  pytorch: "1.13"\n  cuda: "11.7"\n'
+        'envlock: 1\nname: m3net\nplatforms: [linux-64, osx-64]\npython: "3.8"\n'
+        'stack:\n  pytorch: "1.13"\n  cuda: "11.7"\n  torchvision: true\n  pyg: true\n'
         "dependencies: [numpy <1.24]\npins: [scipy=1.10.1=py38h10c12cc_0]\n"
         "pip:\n  - timm==0.4.12\n"
     )
-    snap = read_snapshot(_write(tmp_path, text))
-    assert snap.kind == "recipe"
-    versions = {p.name: p.version for p in snap.packages}
-    assert versions == {
-        "python": "3.8.*",
-        "pytorch": "1.13.*",
-        "numpy": "<1.24",
-        "scipy": "1.10.1",
-        "timm": "0.4.12",
+    path = _write(tmp_path, text)
+    snap = read_snapshot(path)  # no other side: the recipe's first platform
+    assert (snap.kind, snap.platform, snap.specs, snap.cuda_intent) == (
+        "recipe",
+        "linux-64",
+        True,
+        "11.7",
+    )
+    assert {p.name: (p.version, p.build) for p in snap.packages} == {
+        "python": ("3.8.*", None),
+        "pytorch": ("1.13.*", "*cuda11.7*"),
+        "pytorch-cuda": ("11.7.*", None),
+        "pytorch-mutex": ("", "cuda"),
+        "torchvision": ("0.14.*", "*cu117*"),
+        "pyg": ("", "*torch_1.13.0_cu117*"),
+        "numpy": ("<1.24", None),
+        "scipy": ("1.10.1", "py38h10c12cc_0"),
+        "pip": ("", None),  # the expansion adds pip for the `pip:` lines
+        "timm": ("0.4.12", None),
     }
+    assert snap.builds_known is True
+    osx = read_snapshot(path, platform="osx-64")
+    assert (osx.platform, osx.cuda_intent) == ("osx-64", None)
+    assert _by_name(osx.packages)["pytorch"].build is None
 
 
 def test_kind_comes_from_content_not_file_name(tmp_path: Path) -> None:
@@ -183,8 +212,13 @@ def test_scalars_stay_text_even_when_they_look_like_dates_or_numbers(tmp_path: P
     snap = read_snapshot(export)
     assert snap.name == "2023-02-30"
     assert [(p.version, p.build) for p in snap.packages] == [("3.10", None), ("1.10", "0123")]
-    recipe = _write(tmp_path, "envlock: 1\nname: 2023-02-30\npython: 3.10\n", name="r.yml")
+    recipe = _write(tmp_path, 'envlock: 1\nname: 2023-02-30\npython: "3.10"\n', name="r.yml")
     assert {p.name: p.version for p in read_snapshot(recipe).packages} == {"python": "3.10.*"}
+    # An unquoted 3.10 is refused as `envlock check` refuses it (YAML reads 3.1).
+    recipe.write_text("envlock: 1\nname: x\npython: 3.10\n", encoding="utf-8")
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(recipe)
+    assert caught.value.where == f"{recipe}:3"
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from envlock.snapshot import read_pair
     epilog="""\b
 Examples:
   envlock diff paper-env.yml ~/envs/m3net          # export vs a live prefix
+  envlock diff recipes/m3net.yml ~/envs/m3net      # is this env what the recipe asks?
   envlock diff locks/m3net/conda-lock.yml ./env --platform linux-64
   envlock diff old.lock new.lock --critical-only  # python, torch, CUDA, PyG, numpy, BLAS
   envlock diff a.yml b.txt --format markdown      # a table for an issue
@@ -26,7 +27,12 @@ Examples:
 )
 @click.argument("a", type=click.Path(path_type=Path))
 @click.argument("b", type=click.Path(path_type=Path))
-@click.option("--platform", help="Platform to compare in a multi-platform lock.")
+@click.option(
+    "--platform",
+    metavar="PLATFORM",
+    help="Platform to compare: picks a multi-platform lock's, and the one a recipe is "
+    "expanded for (default: the other side's, else the recipe's first).",
+)
 @click.option(
     "--format",
     "fmt",
@@ -47,9 +53,10 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
 
     \b
     A and B may each be a `conda env export` YAML (with or without builds,
-    micromamba's form, --from-history specs), a conda-lock.yml, an @EXPLICIT file,
-    the table `conda list` prints, a pip freeze / requirements file, or an
-    environment prefix; the kind is read from the content, not the file name.
+    micromamba's form, --from-history specs), an environment.yml, an envlock
+    recipe, a conda-lock.yml, an @EXPLICIT file, the table `conda list` prints,
+    a pip freeze / requirements file, or an environment prefix; the kind is read
+    from the content, not the file name.
 
     \b
     Packages pair by name across managers (conda pytorch ↔ pip torch, pyg ↔
@@ -61,9 +68,17 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
     python minor changes, sides for different platforms, and B newer everywhere.
 
     \b
-    A side that only states specs (a --from-history export, a recipe) against an
-    environment is compared spec by spec: the environment's other packages are
-    counted as the dependencies the specs resolved to, not listed as added.
+    A side that only states specs against an environment is compared spec by
+    spec: the environment's other packages are counted as the dependencies the
+    specs resolved to, not listed as added. Specs are: a --from-history export,
+    an environment.yml with loose specs, a hand-written pin list (`name=version`
+    lines with no build and no `prefix:` line; conda env export always writes
+    prefix:), and a recipe. A recipe is expanded as resolve would (the stack's
+    torchvision, pyg, pytorch-cuda, the build pins such as *cuda11.7*, and its
+    CUDA intent) for --platform, else the other side's platform, else its first.
+
+    \b
+    --critical-only hides the differences in other packages and says how many.
 
     \b
     Exit codes: 0 identical in what was compared · 1 something differs · 2 bad

@@ -29,7 +29,8 @@ Examples:
     "--output",
     "output_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the YAML to this file (atomically) instead of stdout.",
+    help="Write the YAML to this file (atomically; missing parent folders are created) "
+    "instead of stdout.",
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def command(prefix: Path, no_builds: bool, output_path: Path | None, json_mode: bool) -> int:
@@ -42,10 +43,16 @@ def command(prefix: Path, no_builds: bool, output_path: Path | None, json_mode: 
     that no conda-meta record owns), and `prefix`. Same prefix, same bytes.
 
     \b
-    Without -o the YAML goes to stdout; with -o it replaces FILE atomically and a
-    one-line summary goes to stdout. With --json stdout carries one document
+    Without -o the YAML goes to stdout; with -o it replaces FILE atomically
+    (creating FILE's missing parent folders, as resolve -o does) and a one-line
+    summary goes to stdout. With --json stdout carries one document
     {"envlock_export": 1, "prefix", "output", "name", "channels", "conda", "pip",
     "yaml"} instead.
+
+    \b
+    Exit codes: 0 written · 2 bad input (PREFIX does not exist, is a file, or has
+    no conda-meta/; a record that cannot be read, named by file; FILE's path is
+    not writable) · 4 writing FILE failed otherwise (disk full).
     """
     output = Output(json_mode=json_mode)
     contents = scan_prefix(prefix)

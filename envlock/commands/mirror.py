@@ -28,6 +28,11 @@ archives are byte-reproducible. Building the same catalog into DIR again is
 instant (DIR/.envlock-mirror.json keeps the catalog hash).
 
 \b
+Exit codes: 0 built (or already up to date) · 2 bad input (DIR is a file, or
+a folder that is neither empty nor an envlock mirror) · 4 the mirror could not
+be written (disk full, no permission).
+
+\b
 Examples:
   envlock mirror /tmp/demo-channels
   envlock resolve recipes/m3net.yml --channel-alias file:///tmp/demo-channels

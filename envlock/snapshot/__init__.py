@@ -96,7 +96,7 @@ def read_snapshot(path: Path, *, platform: str | None = None) -> Snapshot:
     if kind == "lock":
         return read_lock_snapshot(path, platform=platform)
     if kind == "export":
-        return _read_yaml(path, text)
+        return _read_yaml(path, text, platform=platform)
     from envlock.snapshot.tables import read_conda_list, read_pip
 
     if kind == "conda-list":
@@ -108,25 +108,39 @@ def read_pair(a: Path, b: Path, *, platform: str | None = None) -> tuple[Snapsho
     """Read both sides of a diff; a lock without `--platform` takes the other side's.
 
     Diffing a multi-platform lock against an osx-64 explicit file compares osx-64, not
-    the host's platform.
+    the host's platform. A recipe is expanded for `--platform`, else the other side's
+    platform, else the recipe's first.
     """
     from envlock.snapshot.locked import lock_platforms
 
     kinds = [None if p.is_dir() else detect_kind(p) for p in (a, b)]
     if platform is not None or kinds.count("lock") != 1:
-        return read_snapshot(a, platform=platform), read_snapshot(b, platform=platform)
-    lock_index = kinds.index("lock")
-    paths = (a, b)
-    other = read_snapshot(paths[1 - lock_index])
-    chosen = None
-    if other.platform and other.platform in lock_platforms(paths[lock_index]):
-        chosen = other.platform
-    locked = read_snapshot(paths[lock_index], platform=chosen)
-    return (locked, other) if lock_index == 0 else (other, locked)
+        left, right = read_snapshot(a, platform=platform), read_snapshot(b, platform=platform)
+    else:
+        lock_index = kinds.index("lock")
+        paths = (a, b)
+        other = read_snapshot(paths[1 - lock_index])
+        chosen = None
+        if other.platform and other.platform in lock_platforms(paths[lock_index]):
+            chosen = other.platform
+        locked = read_snapshot(paths[lock_index], platform=chosen)
+        left, right = (locked, other) if lock_index == 0 else (other, locked)
+    if platform is None:  # a recipe is expanded for the platform of the other side
+        if left.kind == "recipe" and _other_platform(left, right):
+            left = read_snapshot(a, platform=right.platform)
+        elif right.kind == "recipe" and _other_platform(right, left):
+            right = read_snapshot(b, platform=left.platform)
+    return left, right
 
 
-def _read_yaml(path: Path, text: str) -> Snapshot:
-    from envlock.snapshot.yamlenv import RECIPE_KEYS, load_yaml, read_env_yaml, read_recipe
+def _other_platform(recipe: Snapshot, other: Snapshot) -> bool:
+    """The other side is an environment that names a platform the recipe was not read for."""
+    return other.kind != "recipe" and bool(other.platform) and other.platform != recipe.platform
+
+
+def _read_yaml(path: Path, text: str, *, platform: str | None) -> Snapshot:
+    from envlock.snapshot.recipe_side import read_recipe_snapshot
+    from envlock.snapshot.yamlenv import RECIPE_KEYS, load_yaml, read_env_yaml
 
     data = load_yaml(path, text)
     if not isinstance(data, dict):
@@ -136,7 +150,7 @@ def _read_yaml(path: Path, text: str) -> Snapshot:
             where=str(path),
         )
     if any(key in data for key in RECIPE_KEYS):
-        return read_recipe(path, text, data)
+        return read_recipe_snapshot(path, text, platform=platform)
     if "dependencies" not in data:
         raise BadInputError(
             "this YAML has no `dependencies`, `package` or recipe keys, so it is no "

@@ -29,9 +29,11 @@ class Snapshot:
     constraint rather than an exact version (`--from-history` exports, specs) holds the
     constraint in `version` (`3.9.*`, `>=1.2`, or "" for none); see `versions.is_exact`.
     `specs` is True when the source states what was asked for rather than what was
-    installed (a `--from-history` export, an environment.yml with loose specs, a recipe,
-    a requirements file with unpinned lines): the diff then treats the other side's extra
-    packages as the dependencies those specs resolved to.
+    installed (a `--from-history` export, an environment.yml with loose specs or with
+    hand-written `name=version` pins, a recipe, a requirements file with unpinned lines):
+    the diff then treats the other side's extra packages as the dependencies those specs
+    resolved to. `cuda_intent` is the CUDA version the source asks for (a recipe's stack
+    on its platform: "11.7"), None for CPU or when the source does not say.
     """
 
     source: str
@@ -44,6 +46,7 @@ class Snapshot:
     channels_known: bool
     prefix: str | None = None
     specs: bool = False
+    cuda_intent: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         """The identity part shown in `diff --json` (`a` and `b`)."""
@@ -52,4 +55,5 @@ class Snapshot:
             "kind": self.kind,
             "platform": self.platform,
             "specs": self.specs,
+            "cuda_intent": self.cuda_intent,
         }

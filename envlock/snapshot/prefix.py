@@ -43,6 +43,18 @@ def is_prefix(path: Path) -> bool:
 def scan_prefix(prefix: Path) -> PrefixContents:
     """Read every conda-meta record and every pip-installed distribution of `prefix`."""
     meta = prefix / "conda-meta"
+    if not prefix.exists():
+        raise BadInputError(
+            "no such folder: the environment prefix does not exist; pass the folder "
+            "that `conda create -p` or `envlock create` made",
+            where=str(prefix),
+        )
+    if not prefix.is_dir():
+        raise BadInputError(
+            "this is a file, not an environment prefix; pass the folder that "
+            "`conda create -p` or `envlock create` made",
+            where=str(prefix),
+        )
     if not meta.is_dir():
         raise BadInputError(
             "not an environment prefix: it has no conda-meta/ folder; pass the folder "

@@ -123,6 +123,10 @@ def _version_build(rest: str, text: str) -> tuple[str, str | None, str]:
         return version, (pieces[1] if len(pieces) > 1 else None), form
     if rest[0] in "<>!~":
         return rest.replace(" ", ""), None, "constraint"
+    if rest[0] == "*":  # `name * build` (any version, this build), as stacks write it
+        pieces = rest.split()
+        version = "" if pieces[0] == "*" else pieces[0]
+        return version, (pieces[1] if len(pieces) > 1 else None), "constraint"
     raise ValueError(f"cannot read {text.strip()!r} as a conda package spec")
 
 

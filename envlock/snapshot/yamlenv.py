@@ -1,4 +1,4 @@
-"""`conda env export` / micromamba export YAML, environment.yml specs and envlock recipes.
+"""`conda env export` / micromamba export YAML and environment.yml specs.
 
 PyYAML's C loader keeps a 5,000-line export under a tenth of a second; its error marks
 give the line of a syntax error, and a bad entry's line is found by scanning the text.
@@ -71,11 +71,15 @@ def read_env_yaml(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
             )
     # A file that pins every conda package (`name=ver` or `name=ver=build`) is an export;
     # anything looser (`pytorch`, `numpy>=1.2`) is a spec, where `=3.9` means `3.9.*`.
-    spec_mode = any(spec.form != "pinned" for spec in conda)
+    # So is a hand-written pin list: no `prefix:` line and no build on any conda line
+    # (`conda env export` always writes `prefix:`, and builds unless --no-builds).
+    prefix = data.get("prefix")
+    spec_mode = any(spec.form != "pinned" for spec in conda) or (
+        bool(conda) and prefix is None and all(spec.build is None for spec in conda)
+    )
     micromamba = any(spec.subdir is not None or spec.md5 is not None for spec in conda)
     kind: SnapshotKind = "micromamba-export" if micromamba else "export"
     packages = [spec.package(spec_mode=spec_mode) for spec in conda] + pip
-    prefix = data.get("prefix")
     return Snapshot(
         source=str(path),
         kind=kind,
@@ -87,42 +91,6 @@ def read_env_yaml(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
         channels_known=bool(conda) and all(spec.channel is not None for spec in conda),
         prefix=str(prefix) if prefix is not None else None,
         specs=spec_mode,
-    )
-
-
-def read_recipe(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
-    """An envlock recipe as a snapshot of what it asks for: python, the stack, deps, pins.
-
-    The recipe format itself is validated by `envlock.recipe`; here only what names a
-    package is read, as constraints (`python: "3.8"` → python 3.8.*).
-    """
-    wanted: dict[str, Package] = {}
-    if data.get("python") is not None:
-        wanted["python"] = Package(name="python", version=f"{data['python']}.*")
-    stack = data.get("stack")
-    if isinstance(stack, dict) and stack.get("pytorch") is not None:
-        wanted["pytorch"] = Package(name="pytorch", version=f"{stack['pytorch']}.*")
-    for key in ("dependencies", "pins"):
-        entries = data.get(key) or []
-        if not isinstance(entries, list):
-            raise BadInputError(
-                f"`{key}` must be a list of conda matchspecs",
-                where=where(path, line_of(text, f"{key}:")),
-            )
-        for entry in entries:
-            spec = _conda_entry(path, text, str(entry))
-            wanted[spec.name] = spec.package(spec_mode=key == "dependencies")
-    pip = _pip_section(path, text, data.get("pip") or [])
-    return Snapshot(
-        source=str(path),
-        kind="recipe",
-        platform=None,
-        name=_opt_str(data.get("name")),
-        channels=_channels(data.get("channels")),
-        packages=(*wanted.values(), *pip),
-        builds_known=False,
-        channels_known=False,
-        specs=True,
     )
 
 
