@@ -18,7 +18,11 @@ from envlock.platforms import SUBDIRS
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 _ANACONDA_DEFAULTS_HOSTS = ("repo.anaconda.com", "repo.continuum.io")
-_TOKEN = re.compile(r"/t/[^/]+")
+TOKEN_PATTERN = re.compile(r"/t/[^/]+")  # a conda `/t/<token>` path segment, slash included
+# conda's `defaults` under the public alias (conda's DEFAULT_CHANNELS_UNIX / _WIN).
+ANACONDA_DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
+ANACONDA_DEFAULTS_WIN = "https://repo.anaconda.com/pkgs/msys2"
+DEFAULTS = "defaults"
 _LEADING_TOKEN = re.compile(r"^/t/([^/]+)(?=/|$)")
 
 
@@ -33,7 +37,7 @@ def redact(url: str) -> str:
         return url
     parts = urlsplit(url)
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    path = _TOKEN.sub("", parts.path)
+    path = TOKEN_PATTERN.sub("", parts.path)
     return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
 
 
@@ -51,7 +55,7 @@ def mask(url: str) -> str:
         userinfo, host = netloc.rsplit("@", 1)
         user, colon, _ = userinfo.partition(":")
         netloc = f"{user}:<PASSWORD>@{host}" if colon else f"<USER>@{host}"
-    path = _TOKEN.sub("/t/<TOKEN>", parts.path)
+    path = TOKEN_PATTERN.sub("/t/<TOKEN>", parts.path)
     return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
 
 
@@ -84,7 +88,7 @@ def split_credentials(url: str) -> tuple[str, Credentials | None]:
     userinfo, at, host = parts.netloc.rpartition("@")
     token_match = _LEADING_TOKEN.match(parts.path)
     if not at and token_match is None:
-        if _TOKEN.search(parts.path):
+        if TOKEN_PATTERN.search(parts.path):
             raise BadInputError(
                 f"{mask(url)}: a /t/<TOKEN> is supported right after the host only "
                 "(https://host/t/<TOKEN>/channel)"
@@ -96,7 +100,7 @@ def split_credentials(url: str) -> tuple[str, Credentials | None]:
     if token_match is not None:
         credentials = Credentials(host=parts.hostname or host, token=unquote(token_match.group(1)))
         path = path[token_match.end() :] or ""
-        if _TOKEN.search(path):
+        if TOKEN_PATTERN.search(path):
             raise BadInputError(f"{mask(url)}: more than one /t/<TOKEN> in the URL")
     else:
         user, _, password = userinfo.partition(":")
@@ -112,6 +116,25 @@ def channel_url(channel: str, alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
     if is_url(channel):
         return channel.rstrip("/")
     return f"{alias.rstrip('/')}/{channel.strip('/')}"
+
+
+def channel_urls(channel: str, alias: str, platform: str) -> tuple[str, ...]:
+    """The base URLs one channel of a request stands for on `platform`.
+
+    Mostly one (`channel_url`). `defaults` under the public alias is what conda makes
+    of it: pkgs/main, then pkgs/r (then pkgs/msys2 on win-*), at its position. Under
+    any other alias (a mirror) it stays `<alias>/defaults`: a mirror that does not carry
+    it is reported as such when its repodata is missing.
+    """
+    if channel.strip().strip("/") == DEFAULTS and is_default_alias(alias):
+        extra = (ANACONDA_DEFAULTS_WIN,) if platform.startswith("win-") else ()
+        return (*ANACONDA_DEFAULTS, *extra)
+    return (channel_url(channel, alias),)
+
+
+def is_default_alias(alias: str) -> bool:
+    """True for the public conda alias (https://conda.anaconda.org, trailing slash or not)."""
+    return alias.strip().rstrip("/").lower() == DEFAULT_CHANNEL_ALIAS
 
 
 def channel_name(channel: str) -> str:

@@ -35,6 +35,7 @@ SELECTOR_PLATFORMS: tuple[str, ...] = (
     "osx-arm64",
     "win-64",
 )
+_BARE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")  # a spec that is a name only
 _PIP_OPTION_ITEM = re.compile(r"^(\s*-\s+)(-\S.*)$")
 
 
@@ -206,8 +207,21 @@ def _parse_with_conda_lock(path: Path, content: str) -> dict[str, tuple[str, ...
             for dep in deps
             if dep.manager == "conda" and isinstance(dep, VersionedDependency)
         ]
-        result[platform] = tuple(dict.fromkeys(specs))
+        result[platform] = _without_redundant_bare(tuple(dict.fromkeys(specs)))
     return result
+
+
+def _without_redundant_bare(specs: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop a bare `name` when another spec names the package with a version or build.
+
+    conda-lock adds a bare `pip` to every file with a pip section, next to the file's own
+    `pip=22.3.1`; the bare one asks for nothing more and would be shown as a second spec.
+    """
+    from envlock.specnames import dependency_name
+
+    bare = {s for s in specs if _BARE_NAME.fullmatch(s.strip())}
+    constrained = {dependency_name(s) for s in specs if s not in bare}
+    return tuple(s for s in specs if s not in bare or dependency_name(s) not in constrained)
 
 
 def _matchspec(dep: Any) -> str:

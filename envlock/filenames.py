@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from envlock.channels import _TOKEN, channel_name, mask, redact, split_package_url
+from envlock.channels import TOKEN_PATTERN as _TOKEN
+from envlock.channels import channel_name, mask, redact, split_package_url
 from envlock.errors import BadInputError
 from envlock.models import Package
 from envlock.platforms import SUBDIRS

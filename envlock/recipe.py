@@ -150,6 +150,20 @@ def load_recipe(path: Path) -> Recipe:
     return load_environment_file(path, data)
 
 
+def peek_name(path: Path) -> str | None:
+    """The `name:` of a file that failed to load, when it holds a valid name (else None):
+    a failed recipe among several is still shown by its name."""
+    try:
+        data = _parse_yaml(Path(path).read_text(encoding="utf-8"), Path(path))
+        if isinstance(data, Mapping) and isinstance(data.get("name"), str):
+            return schema.name(
+                schema.Field(key="name", value=data["name"], path=Path(path), line=None)
+            )
+    except (BadInputError, OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
 _SPEC_HINT = (
     "write name, then optionally a version and a build, e.g. numpy <1.24 or "
     "numpy=1.23.5=py38h14f4228_0"
@@ -446,7 +460,7 @@ class _Reader:
                 schema.channel_priority(self.field(data, "channel_priority", "channel_priority")),
             ),
             dependencies=self.strings("dependencies", schema.matchspec, "numpy <1.24"),
-            pins=self.strings("pins", schema.matchspec, "numpy=1.23.5=py38h14f4228_0"),
+            pins=self.strings("pins", schema.pin, "numpy=1.23.5=py38h14f4228_0"),
             pip=self.strings("pip", schema.pip_line, "timm==0.4.12"),
             exclude_newer=schema.exclude_newer(self.field(data, "exclude_newer", "exclude_newer")),
             source_path=self.path,

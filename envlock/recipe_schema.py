@@ -56,6 +56,12 @@ _SPEC = re.compile(
     r"(?P<brackets>\[[^\]]*\])?"
     r"(?P<rest>[\s0-9A-Za-z_.*,<>=!|~+()-]*)$"
 )
+_BUILD_OPERATOR = re.compile(r"[=<>!~,|]")
+# An exact pin: optional `channel::`, name, `=version` or `==version`, optional `=build`.
+_PIN = re.compile(
+    r"^(?:[A-Za-z0-9_./:~+-]+::)?[A-Za-z0-9_][A-Za-z0-9_.+-]*"
+    r"(?:==?[A-Za-z0-9_.+!]+)(?:=[A-Za-z0-9_.+]+)?$"
+)
 _PIP_OPTIONS: tuple[str, ...] = (
     "--index-url",
     "-i",
@@ -283,10 +289,40 @@ def matchspec(field: Field) -> str:
     spec = value.strip()
     match = _SPEC.match(spec)
     rest = re.sub(r"\s*([,|<>=!~])\s*", r"\1", match.group("rest")).split() if match else []
-    if not match or len(rest) > 2:
+    if not match or len(rest) > 2 or (problem := _shape_problem(rest)):
+        what = f" ({problem})" if match and len(rest) <= 2 else ""
         raise field.fail(
-            f"{field.shown()} is not a conda package spec: write name, then optionally a "
-            "version and a build, e.g. numpy <1.24 or numpy=1.23.5=py38h14f4228_0"
+            f"{field.shown()} is not a conda package spec{what}: write name, then optionally "
+            "a version and a build, e.g. numpy <1.24 or numpy=1.23.5=py38h14f4228_0"
+        )
+    return spec
+
+
+def _shape_problem(rest: list[str]) -> str | None:
+    """What is wrong with a spec's version/build words (`rest`, operators joined), None
+    when nothing. rattler reads `foo=1=2=3` as build "2=3" and `a b c ===` as build
+    "c===": a build string never holds `=`, `<`, `>`, `!`, `~`, `,` or `|`."""
+    if len(rest) == 2:
+        version, build = rest
+    elif len(rest) == 1 and rest[0].startswith("=") and not rest[0].startswith("=="):
+        version, _, build = rest[0][1:].partition("=")
+    else:
+        return None
+    if _BUILD_OPERATOR.search(build):
+        return f'"{build}" cannot be a build string: a build holds no = < > ! ~ , or |'
+    if not version:
+        return "no version before the build"
+    return None
+
+
+def pin(field: Field) -> str:
+    """An exact pin: `name=version=build` (as `import` writes) or `name=version`."""
+    spec = matchspec(field)
+    if not _PIN.match(spec):
+        raise field.fail(
+            f"{field.shown()} is not an exact pin: write name=version=build, e.g. "
+            "numpy=1.23.5=py38h14f4228_0 (or name=version); ranges and globs belong in "
+            "dependencies"
         )
     return spec
 

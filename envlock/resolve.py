@@ -41,20 +41,12 @@ from envlock.inputs import (
 from envlock.lock_source import LOCK_FILE
 from envlock.models import Package, SpecSet
 from envlock.platforms import KNOWN_PLATFORMS, check_platform
+from envlock.resolve_report import Highlight, Move, Stay, highlights, moves, stays
 
 if TYPE_CHECKING:
     from envlock.recipe import Recipe
 
 Status = Literal["written", "unchanged", "fresh", "stale", "failed"]
-
-HIGHLIGHTS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("python", ("python",)),
-    ("pytorch", ("pytorch",)),
-    ("CUDA runtime", ("pytorch-cuda", "cudatoolkit", "cuda-version")),
-    ("cuDNN", ("cudnn",)),
-    ("torchvision", ("torchvision",)),
-    ("pyg", ("pyg",)),
-)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -101,27 +93,6 @@ class Plan:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Highlight:
-    """One row of the summary: a key package as solved on one platform."""
-
-    label: str
-    name: str
-    version: str
-    build: str | None
-    channel: str | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Move:
-    """A package that `--update` changed (old/new are `version build`, None when absent)."""
-
-    platform: str
-    name: str
-    old: str | None
-    new: str | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class PlatformResult:
     """What resolve produced (or found) for one platform."""
 
@@ -144,6 +115,7 @@ class RecipeResult:
     platforms: tuple[PlatformResult, ...] = ()
     stale: tuple[str, ...] = ()
     moved: tuple[Move, ...] = ()
+    stayed: tuple[Stay, ...] = ()  # packages named in --update that did not move
     files: tuple[Path, ...] = ()
     pip_not_locked: tuple[str, ...] = ()
     error: EnvlockError | None = None
@@ -165,6 +137,7 @@ class RecipeResult:
             "stale": list(self.stale),
             "files": [str(p) for p in self.files],
             "moved": [dataclasses.asdict(m) for m in self.moved],
+            "stayed": [dataclasses.asdict(m) for m in self.stayed],
             "platforms": [
                 {
                     "platform": p.platform,
@@ -182,9 +155,14 @@ class RecipeResult:
 def plan(recipe_path: Path, options: Options) -> Plan:
     """Load and expand a recipe, hash each platform, and compare with the existing lock."""
     from envlock.recipe import load_recipe
+
+    return plan_recipe(load_recipe(recipe_path), Path(recipe_path), options)
+
+
+def plan_recipe(recipe: Recipe, recipe_path: Path, options: Options) -> Plan:
+    """`plan` for a recipe already loaded from `recipe_path`."""
     from envlock.stacks import expand, require_conda_source
 
-    recipe = load_recipe(recipe_path)
     require_conda_source(recipe)
     platforms = options.platforms or recipe.platforms
     specsets = []
@@ -304,7 +282,7 @@ def apply(plan_: Plan, options: Options) -> RecipeResult:
         )
         packages = {p: solved[p].packages for p in plan_.platforms}
         guard.check(plan_.specsets, packages)
-    except AnswerIsNoError as error:
+    except (AnswerIsNoError, BadInputError) as error:
         error.where = error.where or plan_.recipe.where()  # name the recipe in the answer
         raise
     if old is not None:
@@ -318,12 +296,14 @@ def apply(plan_: Plan, options: Options) -> RecipeResult:
         # Only names envlock writes: the metadata is file content, never a path to follow.
         if dropped in KNOWN_PLATFORMS:
             (plan_.lock_dir / f"{dropped}.lock").unlink(missing_ok=True)
-    moved = _moves(old.packages if old else {}, packages, plan_.platforms) if options.update else ()
+    moved = moves(old.packages if old else {}, packages, plan_.platforms) if options.update else ()
+    stayed = stays(packages, plan_.platforms, options.update, moved)
     return _result(
         plan_,
         "written",
         solved={p: (s.packages, s.seconds) for p, s in solved.items()},
         moved=moved,
+        stayed=stayed,
         files=tuple(files),
     )
 
@@ -411,57 +391,6 @@ def recipe_source(plan_: Plan) -> str:
         return path.absolute().as_posix()
 
 
-def _moves(
-    old: Mapping[str, Sequence[Package]],
-    new: Mapping[str, Sequence[Package]],
-    platforms: Sequence[str],
-) -> tuple[Move, ...]:
-    out: list[Move] = []
-    for platform in platforms:
-        before = {p.name: f"{p.version} {p.build}" for p in old.get(platform, ())}
-        after = {p.name: f"{p.version} {p.build}" for p in new.get(platform, ())}
-        for name in sorted(set(before) | set(after)):
-            if before.get(name) != after.get(name):
-                out.append(
-                    Move(platform=platform, name=name, old=before.get(name), new=after.get(name))
-                )
-    return tuple(out)
-
-
-def highlights(packages: Sequence[Package]) -> tuple[Highlight, ...]:
-    """The summary rows: python, pytorch, CUDA runtime, cuDNN, torchvision, pyg."""
-    from envlock.buildtags import variant_of
-
-    by_name = {p.name: p for p in packages}
-    rows: list[Highlight] = []
-    for label, names in HIGHLIGHTS:
-        pkg = next((by_name[n] for n in names if n in by_name), None)
-        if pkg is not None:
-            rows.append(
-                Highlight(
-                    label=label,
-                    name=pkg.name,
-                    version=pkg.version,
-                    build=pkg.build,
-                    channel=pkg.channel,
-                )
-            )
-        elif label == "cuDNN" and "pytorch" in by_name:
-            torch = by_name["pytorch"]
-            cudnn = variant_of(torch.name, torch.version, torch.build).cudnn
-            if cudnn:
-                rows.append(
-                    Highlight(
-                        label=label,
-                        name="(in pytorch)",
-                        version=cudnn,
-                        build=None,
-                        channel=torch.channel,
-                    )
-                )
-    return tuple(rows)
-
-
 def _result(
     plan_: Plan,
     status: Status,
@@ -469,6 +398,7 @@ def _result(
     stale: tuple[str, ...] = (),
     solved: Mapping[str, tuple[tuple[Package, ...], float]] | None = None,
     moved: tuple[Move, ...] = (),
+    stayed: tuple[Stay, ...] = (),
     files: tuple[Path, ...] = (),
 ) -> RecipeResult:
     rows = []
@@ -493,15 +423,20 @@ def _result(
         platforms=tuple(rows),
         stale=stale,
         moved=moved,
+        stayed=stayed,
         files=files,
         pip_not_locked=plan_.pip_not_locked,
     )
 
 
-def failed(source: Path, error: EnvlockError, plan_: Plan | None = None) -> RecipeResult:
-    """The result of a recipe that could not be resolved (one of several)."""
+def failed(
+    source: Path, error: EnvlockError, plan_: Plan | None = None, *, name: str | None = None
+) -> RecipeResult:
+    """The result of a recipe that could not be resolved (one of several); `name` is the
+    recipe's name when it was read although planning failed (None: never read)."""
+    name = plan_.recipe.name if plan_ else name
     return RecipeResult(
-        name=plan_.recipe.name if plan_ else None,
+        name=name,
         source=str(source),
         lock_dir=plan_.lock_dir if plan_ else None,
         status="failed",
@@ -523,19 +458,28 @@ def resolve(
     one becomes a `status: failed` result carrying its error (see `exit_code`).
     `solving(plan)` wraps each apply (a progress spinner).
     """
-    single = len(recipe_paths) == 1
+    from envlock.recipe import load_recipe, peek_name
+
+    unique: dict[Path, Path] = {}  # one file named twice is resolved once
+    for given in recipe_paths:
+        unique.setdefault(Path(given).resolve(), Path(given))
+    single = len(unique) == 1
     planned: list[Plan | RecipeResult] = []  # a plan, or the failure of planning
-    for path in recipe_paths:
+    for path in unique.values():
+        recipe: Recipe | None = None
         try:
-            ready = plan(Path(path), options)
+            recipe = load_recipe(Path(path))
+            ready = plan_recipe(recipe, Path(path), options)
             if not check_only:
                 validate(ready)
         except EnvlockError as error:
             if single:
                 raise
-            planned.append(failed(Path(path), error))
+            name = recipe.name if recipe else peek_name(Path(path))
+            planned.append(failed(Path(path), error, name=name))
             continue
         planned.append(ready)
+    _check_unique_names([p for p in planned if isinstance(p, Plan)])
     results: list[RecipeResult] = []
     for item in planned:
         if isinstance(item, RecipeResult):
@@ -551,6 +495,23 @@ def resolve(
                     raise
                 results.append(failed(Path(item.recipe_path), error, item))
     return results
+
+
+def _check_unique_names(plans: Sequence[Plan]) -> None:
+    """Exit 2 before any solving when two recipe files have one name: both would write
+    the same lock folder, the second silently replacing the first."""
+    seen: dict[str, Plan] = {}
+    for item in plans:
+        first = seen.setdefault(item.recipe.name, item)
+        if first is item:
+            continue
+        a, b = (p.recipe.where("name") or str(p.recipe_path) for p in (first, item))
+        raise BadInputError(
+            f'two recipes are named "{item.recipe.name}": {a} and {b}; both would write '
+            f"{item.lock_dir}, the second replacing the first. Give each recipe its own "
+            "name, or resolve them one at a time into different -o folders",
+            where=item.recipe.where("name") or str(item.recipe_path),
+        )
 
 
 def exit_code(results: Sequence[RecipeResult]) -> int:

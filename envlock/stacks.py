@@ -27,6 +27,7 @@ from envlock.errors import BadInputError
 from envlock.models import CudaIntent, SpecSet
 from envlock.platforms import check_platform, os_of
 from envlock.recipe import Recipe, Stack
+from envlock.specnames import dependency_name
 from envlock.stack_table import (
     PYG_WHEEL_PAGE,
     PYTORCH_WHEEL_INDEX,
@@ -46,7 +47,6 @@ from envlock.stack_table import (
 
 BASE_CHANNEL = "conda-forge"
 _CUDA_RUNTIMES = ("pytorch-cuda", "cudatoolkit", "cuda-version")  # environment.yml intent
-_SPEC_NAME = re.compile(r"^(?:.*::)?([A-Za-z0-9_][A-Za-z0-9_.+-]*)")
 
 __all__ = [
     "BASE_CHANNEL",
@@ -361,8 +361,8 @@ def _expand_plain(recipe: Recipe, platform: str) -> SpecSet:
 
 
 def _spec_name(spec: str) -> str:
-    match = _SPEC_NAME.match(spec.strip())
-    return match.group(1).lower() if match else spec
+    """The lower-cased package name of a spec (envlock.specnames.dependency_name)."""
+    return dependency_name(spec)
 
 
 def _expand_environment(recipe: Recipe, platform: str) -> SpecSet:

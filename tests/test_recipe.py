@@ -665,7 +665,7 @@ def test_environment_yml_syntax_error_names_the_line(tmp_path: Path) -> None:
 def test_validate_specs_lists_every_bad_spec_with_its_line(tmp_path: Path) -> None:
     path = tmp_path / "demo.yml"
     path.write_text(
-        BASE + "dependencies:\n  - numpy >>1.2\n  - pandas\n  - scipy==\n" + 'pins: ["torch=>1"]\n',
+        BASE + "dependencies:\n  - numpy >>1.2\n  - pandas\n  - scipy==\n" + 'pins: ["torch=.1"]\n',
         encoding="utf-8",
     )
     recipe = load_recipe(path)  # the light check at load time lets these through
@@ -676,7 +676,7 @@ def test_validate_specs_lists_every_bad_spec_with_its_line(tmp_path: Path) -> No
     assert raised.value.message == (
         '3 specs are not conda matchspecs: line 4 dependencies[0] "numpy >>1.2" (unable to '
         'parse version spec: >>1.2); line 6 dependencies[2] "scipy==" (unable to parse '
-        'version spec: ==); line 7 pins[0] "torch=>1" (unable to parse version spec: =>1). '
+        'version spec: ==); line 7 pins[0] "torch=.1" (unable to parse version spec: =.1). '
         "Write name, then optionally a version and a build, e.g. numpy <1.24 or "
         "numpy=1.23.5=py38h14f4228_0"
     )

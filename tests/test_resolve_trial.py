@@ -177,7 +177,7 @@ def test_several_recipes_keep_the_successes(demo_mirror: Mirror, tmp_path: Path)
     ran = resolve(demo_mirror.channel_alias, str(CPU_DEMO), str(bad), str(MAE), *args)
     assert ran.exit_code == 2  # bad input wins over "no"
     statuses = [(r["name"], r["status"]) for r in ran.json()["recipes"]]
-    assert statuses == [("cpu-demo", "unchanged"), (None, "failed"), ("mae", "failed")]
+    assert statuses == [("cpu-demo", "unchanged"), ("bad", "failed"), ("mae", "failed")]
     failed = ran.json()["recipes"][1]
     assert failed["error"]["code"] == 2
     assert failed["error"]["where"] == f"{bad}:3"

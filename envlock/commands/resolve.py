@@ -28,6 +28,9 @@ https://conda.anaconda.org); point it at a mirror with --channel-alias or
 ENVLOCK_CHANNEL_ALIAS (file:// or http(s)://). Credentials in it
 (user:password@host or host/t/TOKEN) never reach a file: not the lock, not
 the repodata cache; messages show them as <PASSWORD> / <TOKEN>.
+`defaults` is what conda makes of it under the default alias
+(repo.anaconda.com pkgs/main, pkgs/r, and pkgs/msys2 on win-*); under
+another alias it is ALIAS/defaults, and a mirror without it is exit 2.
 An unchanged recipe with a fresh lock is a no-op (use --force).
 Repodata is cached in ENVLOCK_CACHE_DIR (default ~/.cache/envlock).
 
@@ -58,6 +61,10 @@ exit code is then 2 if any recipe had bad input, else the highest of 4, 3
 and 1 among them. A single recipe that fails gives the envlock_error
 document instead.
 """
+
+
+_OTHER_COLUMNS_WIDTH = 60  # the summary's columns besides the build, borders included
+_NARROW_COLUMNS = ("package", "version", "build")
 
 
 def parse_when(text: str) -> dt.datetime:
@@ -206,10 +213,21 @@ def _print(out: Output, result: Any, alias: str) -> None:
             f"solved in {row.seconds or 0:.2f} s",
             title_justify="left",
         )
-        for column in ("", "package", "version", "build", "channel"):
-            table.add_column(column)
+        # The build column carries the CUDA tag (`py3.8_cuda11.7_…`): it is never cut
+        # (it folds); when the terminal is too narrow for every column whole, the label
+        # and channel columns go first.
+        longest = max((len(h.build or "") for h in row.highlights), default=0)
+        wide = out.console.width >= longest + _OTHER_COLUMNS_WIDTH
+        columns = ("", "package", "version", "build", "channel") if wide else _NARROW_COLUMNS
+        build_width = min(longest, max(8, out.console.width - 30))
+        for column in columns:
+            table.add_column(
+                column, overflow="fold", min_width=build_width if column == "build" else None
+            )
         for h in row.highlights:
-            table.add_row(h.label, h.name, h.version, h.build or "", h.channel or "")
+            cells = {"": h.label, "package": h.name, "version": h.version}
+            cells |= {"build": h.build or "", "channel": h.channel or ""}
+            table.add_row(*(cells[c] for c in columns))
         out.print(table)
         for note in row.notes:
             out.print(f"  note: {note}", markup=False)
@@ -219,6 +237,7 @@ def _print(out: Output, result: Any, alias: str) -> None:
             f"{move.old or 'absent'} → {move.new or 'removed'}",
             markup=False,
         )
+    _print_stays(out, result)
     if result.files:
         shown = ", ".join(str(p) for p in result.files)
         out.print(f"wrote {shown} (channels via {alias})", markup=False)
@@ -227,5 +246,20 @@ def _print(out: Output, result: Any, alias: str) -> None:
             f"pip: NOT locked ({len(result.pip_not_locked)}): "
             f"{', '.join(result.pip_not_locked)} — install them yourself; "
             "the lock holds the conda packages only",
+            markup=False,
+        )
+
+
+def _print_stays(out: Output, result: Any) -> None:
+    """`--update PKG` that moved nothing for PKG: say so, per package (all its platforms)."""
+    by_name: dict[str, dict[str, list[str]]] = {}  # name -> `version build` -> platforms
+    for stay in result.stayed:
+        by_name.setdefault(stay.name, {}).setdefault(stay.current, []).append(stay.platform)
+    prefix = "nothing moved: " if not result.moved else ""
+    for name, builds in by_name.items():
+        at = "; ".join(f"{current} ({', '.join(where)})" for current, where in builds.items())
+        out.print(
+            f"  {prefix}{name} stays at {at}: already what the solver picks "
+            "for the recipe as it is",
             markup=False,
         )

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envlock.channels import Credentials, channel_url, mask, split_credentials
+from envlock.channels import Credentials, channel_urls, mask, split_credentials
 from envlock.errors import BadInputError
 from envlock.models import SpecSet
 
@@ -66,8 +66,12 @@ def access_for(specsets: Sequence[SpecSet], alias: str) -> Access:
     auth: dict[str, Credentials] = {}
     shown: dict[str, str] = {}
     for specset in specsets:
-        for channel in specset.channels:
-            url = channel_url(channel, alias).rstrip("/")
+        urls = (
+            url.rstrip("/")
+            for channel in specset.channels
+            for url in channel_urls(channel, alias, specset.platform)
+        )
+        for url in urls:
             bare, credentials = split_credentials(url)
             if credentials is None:
                 continue

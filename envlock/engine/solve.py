@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envlock.buildtags import variant_of
-from envlock.channels import channel_name, channel_url, redact, split_credentials
+from envlock.channels import DEFAULTS, channel_name, channel_urls, redact, split_credentials
 from envlock.engine.access import Access, access_for, auth_file, new_gateway
 from envlock.engine.runtime import run
 from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
 from envlock.models import Package, SpecSet
+from envlock.specnames import dependency_name
 
 if TYPE_CHECKING:
     from rattler import Gateway, RepoDataRecord
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 _NAME_IN_MESSAGE = re.compile(r"(?<![\w.\-])([a-z0-9][a-z0-9_.\-]*)(?=[ ,:]|$)", re.MULTILINE)
 _SHOWN_VERSIONS = 8
 _SHOWN_VARIANTS = 3
+# rattler: `could not find subdir 'noarch' in channel 'file:///m/defaults/'`
+_MISSING_SUBDIR = re.compile(r"could not find subdir '([^']+)' in channel '([^']+)'")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -179,11 +182,18 @@ def _subdirs(platform: str) -> list[Any]:
 
 def _channel_urls(specset: SpecSet, alias: str) -> dict[str, str]:
     """Channel base URL without credentials (no trailing slash) → the name the SpecSet used,
-    in priority order. The credentials travel through the auth file (`auth_file`)."""
-    return {
-        split_credentials(channel_url(ch, alias).rstrip("/"))[0]: channel_name(ch)
-        for ch in specset.channels
-    }
+    in priority order. The credentials travel through the auth file (`auth_file`).
+
+    `defaults` under the public alias stands for several channels (pkgs/main, pkgs/r,
+    see envlock.channels.channel_urls): each is named as conda names it (`pkgs/main`).
+    """
+    out: dict[str, str] = {}
+    for ch in specset.channels:
+        urls = channel_urls(ch, alias, specset.platform)
+        for url in urls:
+            name = channel_name(ch) if len(urls) == 1 else channel_name(url)
+            out.setdefault(split_credentials(url.rstrip("/"))[0], name)
+    return out
 
 
 def _with_channel_url(spec: str, urls: Mapping[str, str]) -> str:
@@ -195,8 +205,11 @@ def _with_channel_url(spec: str, urls: Mapping[str, str]) -> str:
     channel, sep, rest = spec.partition("::")
     if not sep or "://" in channel:
         return spec
+    wanted = channel_name(channel)
+    if wanted == DEFAULTS and wanted not in urls.values():
+        wanted = "pkgs/main"  # `defaults` expanded (one channel per spec: the main one)
     for url, name in urls.items():
-        if name == channel_name(channel):
+        if name == wanted:
             return f"{url}::{rest}"
     return spec
 
@@ -369,11 +382,13 @@ def _requested_prefix(specset: SpecSet, name: str) -> str | None:
 
 
 def _describe_builds(records: Sequence[RepoDataRecord]) -> str:
-    """`cuda 11.6, 11.7, cpu; python 3.8, 3.9` from the builds of one version."""
+    """`torch 1.13, 2.0; cuda 11.6, 11.7, cpu; python 3.8, 3.9` from the builds of one
+    version (torch only for extensions whose builds name it, such as pyg)."""
     from rattler.version import Version
 
     cudas: set[str] = set()
     pythons: set[str] = set()
+    torches: set[str] = set()
     cpu = False
     for record in records:
         variant = variant_of(record.name.normalized, str(record.version), str(record.build))
@@ -382,7 +397,11 @@ def _describe_builds(records: Sequence[RepoDataRecord]) -> str:
         cpu = cpu or variant.cpu
         if variant.python:
             pythons.add(variant.python)
+        if variant.torch:
+            torches.add(variant.torch)
     parts = []
+    if torches:  # a torch extension (pyg, pytorch-scatter): built against these torches
+        parts.append("torch " + ", ".join(sorted(torches, key=Version)))
     kinds = [*sorted(cudas, key=Version)] + (["cpu"] if cpu else [])
     if cudas:
         parts.append("cuda " + ", ".join(kinds))
@@ -418,10 +437,20 @@ async def _map_error(
             lacking = await _channels_without(gateway, specset, _channel_urls(specset, alias))
         except Exception:  # as above
             lacking = []
-        return AnswerIsNoError(unsatisfiable_message(specset, text, offered, lacking=lacking))
+        return AnswerIsNoError(
+            unsatisfiable_message(
+                specset,
+                text,
+                offered,
+                lacking=lacking,
+                searched=len(_channel_urls(specset, alias)),
+            )
+        )
     if isinstance(error, InvalidMatchSpecError):
         return BadInputError(f"invalid matchspec for {specset.platform}: {text}")
     if isinstance(error, (FetchRepoDataError, GatewayError, IoError, OSError)):
+        if missing := await _missing_channel(text, gateway, specset, alias, access):
+            return missing
         return WorldFailedError(
             f"could not fetch the channels' repodata for {specset.platform}: "
             f"{access.display(text)}. Check the channel alias (--channel-alias / "
@@ -430,12 +459,46 @@ async def _map_error(
     return error
 
 
+async def _missing_channel(
+    text: str, gateway: Gateway, specset: SpecSet, alias: str, access: Access
+) -> BadInputError | None:
+    """Exit 2 when one channel has no noarch repodata at all while another channel of the
+    request is served from the same alias: that channel is not there (every conda channel
+    has noarch/repodata.json), which no retry fixes. When no channel answers, the alias
+    or the network is what failed (None: the caller says so, exit 4)."""
+    from rattler import Subdir
+
+    found = _MISSING_SUBDIR.search(text)
+    if found is None or found.group(1) != "noarch":
+        return None
+    bare = split_credentials(found.group(2).rstrip("/"))[0]
+    urls = _channel_urls(specset, alias)
+    served = False
+    for url in urls:
+        if url == bare:
+            continue
+        try:
+            await gateway.names([url], [Subdir("noarch")])
+        except Exception:  # noqa: S112 - that channel fails too: try the next one
+            continue
+        served = True
+        break
+    if not served:
+        return None
+    name = urls.get(bare, channel_name(bare))
+    return BadInputError(
+        f"channel `{name}` is not served at {access.display(bare)} (it has no "
+        "noarch/repodata.json, which every conda channel has): remove it from the channel "
+        "list or point --channel-alias at a mirror that has it"
+    )
+
+
 def _request_names_in(text: str, specset: SpecSet) -> list[str]:
     """Names of requested packages that the solver's explanation mentions, request order."""
     mentioned = set(_NAME_IN_MESSAGE.findall(text))
     names: list[str] = []
     for spec in specset.specs:
-        name = re.split(r"[\s=<>!~\[]", spec.strip(), maxsplit=1)[0].rsplit("::", 1)[-1]
+        name = dependency_name(spec)
         if name in mentioned and name not in names:
             names.append(name)
     return names
@@ -447,12 +510,16 @@ def unsatisfiable_message(
     offered: Sequence[Offer],
     *,
     lacking: Sequence[str] = (),
+    searched: int | None = None,
 ) -> str:
     """The exit-1 paragraph: the conflict in rattler's words, then what the channels offer.
 
     `lacking` names channels without any package for the platform: said first, since
     rattler then only reports "No candidates were found" for the first spec it tried.
+    `searched` is how many channels were searched (`defaults` may stand for several),
+    by default one per SpecSet channel.
     """
+    searched = len(specset.channels) if searched is None else searched
     conflict = solver_text.removeprefix("Cannot solve the request because of: ").strip()
     lines = [
         f"no set of packages satisfies the request for {specset.platform} "
@@ -462,7 +529,7 @@ def unsatisfiable_message(
         + "):",
     ]
     if lacking:
-        every = len(lacking) == len(specset.channels)
+        every = len(lacking) >= searched
         lines.append(
             ("none of the channels has" if every else "these channels have no")
             + f" {specset.platform} repodata: {', '.join(lacking)}"
@@ -474,7 +541,7 @@ def unsatisfiable_message(
     lines.append(conflict)
     for offer in offered:
         lines += _offer_lines(offer)
-    if lacking and len(lacking) == len(specset.channels):
+    if lacking and len(lacking) >= searched:
         lines.append("Nothing was written.")
     else:
         lines.append(
