@@ -37,7 +37,7 @@ def scrub_url(url: str) -> str:
     they are not one. Anything else, even a secret that starts with `$`, is removed.
     """
     userinfo = urlsplit(url).netloc.rpartition("@")[0] if "://" in url else ""
-    # channels._TOKEN matches `/t/<token>`: the token is what follows the 3 characters.
+    # channels.TOKEN_PATTERN matches `/t/<token>`: the token is what follows the 3 characters.
     tokens = [match[3:] for match in _TOKEN.findall(url)]
     creds = [c for c in (*userinfo.split(":"), *tokens) if c]
     if creds and all(PLACEHOLDER.fullmatch(c) for c in creds):
