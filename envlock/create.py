@@ -9,8 +9,16 @@ staging folder; an existing environment replaced with `force` is moved aside fir
 put back when the final rename fails, so it is never lost.
 
 Before anything is fetched, the plan checks that the lock is complete for the platform
-(every dependency of every conda package is locked too): a cut or hand-edited lock is
-refused (exit 2) instead of producing a broken environment.
+(every dependency of every conda package is locked too) and, when the lock records the
+request it was resolved for (envlock resolve keeps it in its metadata), that the locked
+packages still satisfy every requested spec. After verification and before anything is
+linked, each archive's own info/index.json depends/constrains are matched (rattler's
+matchspec semantics) against the locked set: a lock edited to point an entry at another
+archive is refused (exit 2) instead of producing a broken environment. Archives that
+cannot fit on the package cache's disk are refused before anything starts (exit 4).
+
+Ctrl-C and SIGTERM: the staging folder is removed only after rattler has stopped writing
+into it; a killed run's leftovers are swept by the next create (envlock.staging).
 
 With a channel alias (`--channel-alias`, `ENVLOCK_CHANNEL_ALIAS`), every package is
 fetched from `<alias>/<channel name>/<subdir>/<file name>` instead of the lock's URL (the
@@ -25,21 +33,20 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
-import shutil
-import tempfile
+import shlex
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from envlock import fetch
-from envlock.channels import is_url, mask, split_credentials
+from envlock import fetch, staging
+from envlock.channels import check_channel_alias, mask
 from envlock.errors import BadInputError, WorldFailedError
 from envlock.lock_source import (
     LockKind,
     check_complete,
+    check_request,
     locate_lock,
     read_packages,
 )
@@ -120,8 +127,11 @@ class CreatePlan:
     download_bytes: int
     cached_bytes: int
     unknown_sizes: int
-    disk_needed_bytes: int
+    # None when an archive to download has no known size (explicit files record none).
+    disk_needed_bytes: int | None
     free_bytes: int | None
+    # Free bytes on the disk of the package cache (where archives are downloaded to).
+    cache_free_bytes: int | None
     warnings: tuple[str, ...]
     # May hold credentials: never printed or written (to_dict shows it masked).
     channel_alias: str | None = field(default=None, repr=False)
@@ -155,6 +165,7 @@ class CreatePlan:
             },
             "disk_needed_bytes_estimate": self.disk_needed_bytes,
             "free_bytes": self.free_bytes,
+            "cache_free_bytes": self.cache_free_bytes,
             "pip_not_installed": [f"{p.name}=={p.version}" for p in self.pip],
             "warnings": list(self.warnings),
         }
@@ -170,12 +181,14 @@ class CreateResult:
     fetched: int
     fetched_bytes: int
     reused: int
+    reused_bytes: int
     seconds: float
     replaced: bool
 
     @property
     def activate(self) -> tuple[str, ...]:
-        return (f"conda activate {self.prefix}", f"micromamba activate {self.prefix}")
+        quoted = shlex.quote(str(self.prefix))  # a path with spaces stays one word
+        return (f"conda activate {quoted}", f"micromamba activate {quoted}")
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -184,7 +197,7 @@ class CreateResult:
             "lock": str(self.plan.lock),
             "packages": self.linked,
             "fetched": {"packages": self.fetched, "bytes": self.fetched_bytes},
-            "reused_from_cache": self.reused,
+            "reused_from_cache": {"packages": self.reused, "bytes": self.reused_bytes},
             "replaced_existing": self.replaced,
             "seconds": round(self.seconds, 3),
             "activate": list(self.activate),
@@ -224,6 +237,8 @@ def plan_create(
     conda = tuple(p for p in packages if p.manager == "conda" and not p.name.startswith("__"))
     pip = tuple(p for p in packages if p.manager == "pip")
     check_complete(conda, lock=lock_path, platform=plat, with_depends=kind == "conda-lock")
+    if kind == "conda-lock":
+        check_request(conda, lock=lock_path, platform=plat)
     if channel_alias is not None:
         check_channel_alias(channel_alias)
     for package in conda:
@@ -260,6 +275,7 @@ def plan_create(
             f"the environment is for {plat}; it will not run on this {host_platform()} machine"
         )
     free = free_bytes(target)
+    cache_free = free_bytes(cache)
     if free is not None and free < download + unpack:
         warnings.append(
             f"about {download + unpack} bytes are needed but only {free} are free on the "
@@ -281,28 +297,12 @@ def plan_create(
         download_bytes=download,
         cached_bytes=cached_bytes,
         unknown_sizes=unknown,
-        disk_needed_bytes=download + unpack,
+        disk_needed_bytes=None if unknown else download + unpack,
         free_bytes=free,
+        cache_free_bytes=cache_free,
         warnings=tuple(warnings),
         channel_alias=channel_alias,
     )
-
-
-def check_channel_alias(alias: str) -> None:
-    """BadInputError unless `alias` is a file://, http:// or https:// base URL whose
-    credentials (if any) envlock can send; the message shows it masked."""
-    from urllib.parse import urlsplit
-
-    scheme = urlsplit(alias).scheme if is_url(alias) else ""
-    if scheme not in ("file", "http", "https"):
-        raise BadInputError(
-            f"--channel-alias {mask(alias)}: expected a base URL (file://, http:// or "
-            "https://) under which the lock's channels are found by name"
-        )
-    try:
-        split_credentials(alias)
-    except BadInputError as error:
-        raise BadInputError(f"--channel-alias: {error.message}") from None
 
 
 def _planned(pkgs_dir: Path, package: Package) -> PlannedPackage:
@@ -358,10 +358,27 @@ def apply_create(plan: CreatePlan, progress: Progress | None = None) -> CreateRe
     report = progress or _NoProgress()
     started = time.monotonic()
     check_target(plan.prefix, force=plan.force)
+    check_space(plan)
     try:
-        return _apply(plan, report, started)
+        with staging.terminate_as_interrupt():
+            return _apply(plan, report, started)
     except OSError as error:
         raise _os_error(error, plan.prefix) from None
+
+
+def check_space(plan: CreatePlan) -> None:
+    """WorldFailedError (exit 4) before anything starts when the archives to download
+    cannot fit on the package cache's disk. (The unpack figure is an estimate: a
+    warning of the plan only.)"""
+    free = free_bytes(plan.pkgs_dir)
+    if free is None or free >= plan.download_bytes:
+        return
+    raise WorldFailedError(
+        f"not enough disk space: {plan.download_bytes} bytes of archives must be downloaded "
+        f"into {plan.pkgs_dir} but only {free} bytes are free there (and unpacking needs "
+        "more); nothing was changed. Free some space, or set ENVLOCK_PKGS_DIR to a larger "
+        "disk, and try again"
+    )
 
 
 def _os_error(error: OSError, prefix: Path) -> WorldFailedError:
@@ -379,16 +396,19 @@ def _os_error(error: OSError, prefix: Path) -> WorldFailedError:
 def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
     verified = _verify_all(plan, report)
     fetched = [v for v in verified if v.fetched]
+    from envlock.engine.install import install_verified, prepare
+
+    # The archives' own depends checked against the locked set: nothing is created yet.
+    prepared = prepare(verified, lock=plan.lock, final=plan.prefix)
 
     plan.prefix.parent.mkdir(parents=True, exist_ok=True)
-    staging = _new_dir(plan.prefix.parent, f".{plan.prefix.name}.envlock-new-")
+    staging.sweep_stale(plan.prefix)
+    folder = staging.new_staging(plan.prefix)
     try:
         report.begin("link", len(verified))
-        from envlock.engine.install import install_verified
-
         install_verified(
-            verified,
-            staging=staging,
+            prepared,
+            staging=folder,
             final=plan.prefix,
             platform=plan.platform,
             pkgs_dir=plan.pkgs_dir,
@@ -396,12 +416,13 @@ def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
         )
         report.end("link")
         write_origin(
-            staging,
+            folder,
             Origin(lock=str(plan.lock.resolve()), platform=plan.platform, channels=plan.channels),
         )
-        replaced = _move_into_place(staging, plan.prefix, force=plan.force)
+        staging.release(folder)
+        replaced = _move_into_place(folder, plan.prefix, force=plan.force)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.remove(folder)
         raise
     return CreateResult(
         plan=plan,
@@ -410,6 +431,7 @@ def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
         fetched=len(fetched),
         fetched_bytes=sum(v.size for v in fetched),
         reused=len(verified) - len(fetched),
+        reused_bytes=sum(v.size for v in verified if not v.fetched),
         seconds=time.monotonic() - started,
         replaced=replaced,
     )
@@ -455,28 +477,13 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
     return [results[i] for i in range(len(plan.packages))]
 
 
-def _new_dir(parent: Path, prefix: str) -> Path:
-    """A new folder in `parent` with the mode `mkdir` gives (0777 less the umask).
-
-    (tempfile.mkdtemp makes 0700 folders; the staging folder becomes the environment's
-    root, which others must be able to use.)
-    """
-    while True:
-        path = parent / f"{prefix}{secrets.token_hex(4)}"
-        try:
-            path.mkdir(mode=0o777)
-        except FileExistsError:
-            continue
-        return path
-
-
 # rename(2) errors meaning "something is at the target": a non-empty folder (ENOTEMPTY,
 # EEXIST), or a file or symbolic link where a folder goes (ENOTDIR, EISDIR).
 _OCCUPIED = frozenset({errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR})
 
 
-def _move_into_place(staging: Path, prefix: Path, *, force: bool) -> bool:
-    """Rename `staging` to `prefix`; returns True when an old environment was replaced.
+def _move_into_place(folder: Path, prefix: Path, *, force: bool) -> bool:
+    """Rename the staging `folder` to `prefix`; True when an old environment was replaced.
 
     The rename is tried first as it is: it is atomic and takes the place of nothing but
     an absent target or an empty folder, so an environment that appeared at `prefix`
@@ -488,7 +495,7 @@ def _move_into_place(staging: Path, prefix: Path, *, force: bool) -> bool:
     """
     for attempt in (1, 2):
         try:
-            staging.rename(prefix)
+            folder.rename(prefix)
         except OSError as error:
             if error.errno not in _OCCUPIED or not (prefix.exists() or prefix.is_symlink()):
                 raise
@@ -509,15 +516,14 @@ def _move_into_place(staging: Path, prefix: Path, *, force: bool) -> bool:
             "replace it, or choose another -p/-n"
         )
     check_target(prefix, force=True)  # whatever appeared must be an environment too
-    aside = Path(tempfile.mkdtemp(prefix=f".{prefix.name}.envlock-old-", dir=prefix.parent))
-    aside.rmdir()
+    aside = prefix.parent / staging.sibling_name(prefix, staging.OLD_TAG)
     prefix.rename(aside)
     try:
-        staging.rename(prefix)
+        folder.rename(prefix)
     except BaseException:
         aside.rename(prefix)
         raise
-    shutil.rmtree(aside, ignore_errors=True)
+    staging.remove(aside)
     return True
 
 
@@ -534,7 +540,6 @@ __all__ = [
     "PlannedPackage",
     "Progress",
     "apply_create",
-    "check_channel_alias",
     "check_complete",
     "envs_dir",
     "interrupted",

@@ -74,6 +74,55 @@ def check_complete(
         )
 
 
+def check_request(conda: Iterable[Package], *, lock: Path, platform: str) -> None:
+    """BadInputError (exit 2) when the locked packages contradict the request the lock
+    records it was resolved for (`metadata.custom_metadata["envlock-inputs-<platform>"]`,
+    written by envlock resolve): every requested conda spec must match the locked package
+    of its name (rattler's matchspec semantics). A lock without that record passes.
+    """
+    from envlock.inputs import read_lock_head
+
+    head = read_lock_head(lock)
+    request = head.inputs.get(platform) if head is not None else None
+    specs = request.get("specs") if request is not None else None
+    if not isinstance(specs, list) or not specs:
+        return
+    from envlock.engine.matching import unmet_request
+
+    packages = tuple(conda)
+    unmet = unmet_request([str(s) for s in specs], packages, platform)
+    if not unmet:
+        return
+    first = unmet[0]
+    more = f" (and {len(unmet) - 1} more requested spec(s))" if len(unmet) > 1 else ""
+    name = (first.holds or "").split(" ", 1)[0]
+    package = next((p for p in packages if p.name.lower() == name), None)
+    line = line_of(lock, package.filename) if package is not None and package.filename else None
+    what = (
+        f"{first.holds} does not satisfy the request `{first.spec}`"
+        if first.holds is not None
+        else f"no locked package answers the request `{first.spec}`"
+    )
+    raise BadInputError(
+        f"the lock was edited: {what} it was resolved for{more}; nothing was fetched. "
+        "Re-resolve it (envlock resolve RECIPE)",
+        where=where(lock, line),
+    )
+
+
+def line_of(lock: Path, needle: str) -> int | None:
+    """The 1-based number of the first line of `lock` holding `needle` (say, an archive's
+    file name); None when there is none or the file cannot be read."""
+    try:
+        with lock.open("r", encoding="utf-8", errors="replace") as fh:
+            for number, text in enumerate(fh, start=1):
+                if needle in text:
+                    return number
+    except OSError:
+        return None
+    return None
+
+
 def locate_lock(source: Path | str, platform: str | None) -> tuple[LockKind, Path, str]:
     """(kind, file, lock name) for a lock file, a lock folder or a bare NAME (`locks/NAME/`)."""
     path = Path(source).expanduser()

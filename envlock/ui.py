@@ -40,6 +40,11 @@ class Output:
         self.console = make_console(stderr=json_mode)
         self.err = make_console(stderr=True)
 
+    @property
+    def animate(self) -> bool:
+        """May progress be animated? Only on a terminal, and never under NO_COLOR."""
+        return self.console.is_terminal and not os.environ.get("NO_COLOR")
+
     def print(self, *objects: Any, **kwargs: Any) -> None:
         """Human output (a rich renderable or markup string)."""
         if not self.quiet:

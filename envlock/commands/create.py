@@ -51,7 +51,8 @@ class _RichProgress:
             TimeElapsedColumn(),
             console=output.console,
             transient=False,
-            disable=output.quiet or not output.console.is_terminal,
+            # No animation under NO_COLOR or off a terminal (CONTRACTS): no bars at all.
+            disable=output.quiet or not output.animate,
         )
         self._tasks: dict[Phase, TaskID] = {}
 
@@ -120,18 +121,31 @@ def _show_plan(output: Output, plan: CreatePlan, *, dry_run: bool) -> None:
                 p.state_text,
             )
         output.print(table)
-    unknown = f" (+{plan.unknown_sizes} of unknown size)" if plan.unknown_sizes else ""
     cached = len(plan.packages) - len(plan.to_download)
     verified = sum(1 for p in plan.packages if p.state == "verified")
     recheck = f", {cached - verified} will be re-checked" if cached - verified else ""
     output.print(
         f"  {len(plan.packages)} conda packages: {len(plan.to_download)} to download "
-        f"({_size(plan.download_bytes)}{unknown}), {cached} cached "
+        f"({_download_size(plan)}), {cached} cached "
         f"({_size(plan.cached_bytes)}; {verified} verified{recheck})"
     )
     free = f", {_size(plan.free_bytes)} free" if plan.free_bytes is not None else ""
-    output.print(f"  disk needed: about {_size(plan.disk_needed_bytes)}{free}")
+    if plan.disk_needed_bytes is None:
+        known = f"; at least {_size(plan.download_bytes)}" if plan.download_bytes else ""
+        needed = f"unknown ({plan.unknown_sizes} archive(s) of unknown size{known})"
+    else:
+        needed = f"about {_size(plan.disk_needed_bytes)}"
+    output.print(f"  disk needed: {needed}{free}")
     output.print(f"  package cache: {plan.pkgs_dir}")
+
+
+def _download_size(plan: CreatePlan) -> str:
+    """The download's size in words: never "0 B" for archives whose size is unknown."""
+    if not plan.unknown_sizes:
+        return _size(plan.download_bytes)
+    if plan.unknown_sizes == len(plan.to_download):
+        return "size unknown"
+    return f"{_size(plan.download_bytes)} + {plan.unknown_sizes} of unknown size"
 
 
 def _show_result(output: Output, result: CreateResult) -> None:
@@ -210,8 +224,17 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
 
     \b
     Before anything is fetched the lock is checked to be complete for the
-    platform (every dependency of every package locked too); a cut or edited
-    lock is refused (exit 2): re-resolve it.
+    platform (every dependency of every package locked too) and to satisfy the
+    request it records it was resolved for; before anything is linked, every
+    archive's own dependencies (its info/index.json) are matched against the
+    locked packages. A cut or edited lock is refused (exit 2): re-resolve it.
+    Archives that cannot fit on the package cache's disk are refused at once.
+
+    \b
+    Ctrl-C or SIGTERM: the half-built folder is removed once the linker has
+    stopped. A run killed outright leaves .<name>.envlock-new-* beside the
+    target; the next create of that target removes it. NO_COLOR or a
+    non-terminal output: no progress bars.
 
     \b
     Private channels: resolve writes locks without credentials. Pass
@@ -224,9 +247,9 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
 
     \b
     pip packages in a lock are not installed yet: create lists them as a warning.
-    Exit codes: 0 created · 2 bad or incomplete lock, unknown platform, unset
-    ${VAR}, unusable target, existing prefix without --force · 4 download (401,
-    404), hash, disk or interrupt failure.
+    Exit codes: 0 created · 2 bad, incomplete or edited lock, unknown platform,
+    unset ${VAR}, unusable target, existing prefix without --force · 4 download
+    (401, 404), hash, not enough disk space, disk or interrupt failure.
     """
     output = Output(json_mode=json_mode)
     if prefix is not None and not prefix.strip():

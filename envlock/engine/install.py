@@ -19,17 +19,23 @@ from __future__ import annotations
 import asyncio
 import errno
 import json
+import threading
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from envlock.channels import split_package_url
-from envlock.errors import BadInputError, EnvlockError, WorldFailedError
+from envlock.errors import BadInputError, EnvlockError, WorldFailedError, where
 from envlock.fetch import Verified
 from envlock.filenames import scrub_url
+from envlock.lock_source import line_of
+from envlock.staging import signals_held
 
 if TYPE_CHECKING:
     from rattler import InstallerReporter, RepoDataRecord
+
+    from envlock.engine.matching import Unmet
 
 OnLinked = Callable[[str], None]
 
@@ -38,8 +44,67 @@ OnLinked = Callable[[str], None]
 _CACHEDIR_TAG = "CACHEDIR.TAG"
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Prepared:
+    """Verified archives with the records read from their own info/index.json."""
+
+    archives: tuple[Verified, ...]
+    records: tuple[Any, ...]  # rattler RepoDataRecords, in the order of `archives`
+
+
+def prepare(archives: Sequence[Verified], *, lock: Path, final: Path) -> Prepared:
+    """Read each verified archive's record and check the set against itself.
+
+    Raises BadInputError (exit 2, where = `lock` and the package's line) when an archive
+    is not the package the lock names, or when an archive's own depends/constrains are
+    not met by the locked set (the lock was edited after it was resolved: say pytorch
+    pointed at a CPU archive with `pytorch-mutex 1.0 cuda` still locked). Nothing is
+    created on disk here. A broken archive is a WorldFailedError naming `final`.
+    """
+    # Signals held (then re-raised) so that none lands inside the event loop's machinery.
+    with signals_held() as arrived:
+        try:
+            records = asyncio.run(_records(archives, lock))
+        except Exception as error:  # rattler's own classes; _raise sorts them out
+            _raise(error, final, final)
+    if arrived:
+        raise KeyboardInterrupt
+    from envlock.engine.matching import unmet_depends
+
+    unmet = unmet_depends(records)
+    if unmet:
+        raise _inconsistent(unmet, archives, lock)
+    return Prepared(archives=tuple(archives), records=tuple(records))
+
+
+async def _records(archives: Sequence[Verified], lock: Path) -> list[RepoDataRecord]:
+    # Reading index.json from each archive is independent work: let rattler overlap it.
+    return list(await asyncio.gather(*(_record(verified, lock) for verified in archives)))
+
+
+def _inconsistent(unmet: Sequence[Unmet], archives: Sequence[Verified], lock: Path) -> EnvlockError:
+    first = unmet[0]
+    holds = (
+        f"the lock holds {first.holds} instead"
+        if first.holds is not None
+        else "the lock holds no package of that name"
+    )
+    more = f" (and {len(unmet) - 1} more unmet)" if len(unmet) > 1 else ""
+    name = first.package.split(" ", 1)[0]
+    archive = next((v for v in archives if v.package.name.lower() == name), None)
+    line = line_of(lock, archive.path.name) if archive is not None else None
+    return BadInputError(
+        f"the lock is inconsistent: {first.package} (its archive's info/index.json) "
+        f"{'depends on' if first.kind == 'depends' else 'constrains'} `{first.spec}`, but "
+        f"{holds}{more}. The lock was edited after it was resolved (its entries no longer "
+        "match the archives they name); nothing was installed. Re-resolve it (envlock "
+        "resolve RECIPE)",
+        where=where(lock, line),
+    )
+
+
 def install_verified(
-    archives: Sequence[Verified],
+    prepared: Prepared,
     *,
     staging: Path,
     final: Path,
@@ -47,28 +112,55 @@ def install_verified(
     pkgs_dir: Path,
     on_linked: OnLinked | None = None,
 ) -> None:
-    """Link `archives` into the empty folder `staging`, as if it lived at `final`.
+    """Link the prepared archives into the empty folder `staging`, as if it lived at `final`.
 
     `pkgs_dir` is the shared package cache (extracted packages beside `archives/`).
     Raises WorldFailedError when rattler fails (disk full, a broken archive) and
-    BadInputError when an archive is not the package the lock names; the caller removes
+    BadInputError when the lock is wrong in a way only linking shows; the caller removes
     `staging` on any failure.
+
+    rattler runs in a thread of its own; a KeyboardInterrupt (Ctrl-C, or SIGTERM turned
+    into one by the caller) is re-raised only after rattler has stopped writing into
+    `staging`, so that the caller's removal of it is final. rattler is not cancelled:
+    dropping its future would leave its blocking link tasks writing after it "ended".
     """
-    try:
-        asyncio.run(_install(archives, staging, final, platform, pkgs_dir, on_linked))
-    except EnvlockError:
-        raise
-    except OSError as error:
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            asyncio.run(_install(prepared, staging, final, platform, pkgs_dir, on_linked))
+        except BaseException as error:  # handed to the calling thread, re-raised there
+            failure.append(error)
+
+    # Ctrl-C and SIGTERM are held back (recorded, not raised) while rattler works: an
+    # exception raised inside a waiting lock can leave Python's thread bookkeeping
+    # broken (a running thread seen as stopped), and the caller must not remove
+    # `staging` before rattler has stopped writing into it.
+    with signals_held() as arrived:
+        thread = threading.Thread(target=work, name="envlock-link", daemon=True)
+        thread.start()
+        thread.join()
+    if arrived:
+        raise KeyboardInterrupt
+    if failure:
+        _raise(failure[0], staging, final)
+    _drop_cachedir_tag(staging, shipped=_restore_urls(staging, prepared.archives))
+
+
+def _raise(error: BaseException, staging: Path, final: Path) -> NoReturn:
+    if isinstance(error, EnvlockError):
+        raise error
+    if isinstance(error, OSError):
         raise _os_failure(error, staging) from None
-    except Exception as error:
+    if isinstance(error, Exception):
         # rattler raises its own exception classes (InstallerError, LinkError, IoError ...)
         # whose text is the useful part; they all mean the install did not happen.
         raise _failure(error, final) from None
-    _drop_cachedir_tag(staging, shipped=_restore_urls(staging, archives))
+    raise error
 
 
 async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
-    archives: Sequence[Verified],
+    prepared: Prepared,
     staging: Path,
     final: Path,
     platform: str,
@@ -78,11 +170,9 @@ async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
     from rattler import PackageCache, ValidationMode, install
     from rattler.platform import Subdir
 
-    # Reading index.json from each archive is independent work: let rattler overlap it.
-    records = list(await asyncio.gather(*(_record(verified) for verified in archives)))
     cache = PackageCache.new_layered([pkgs_dir], validation_mode=ValidationMode.full())
     await install(
-        records,
+        list(prepared.records),
         target_prefix=staging,
         alternative_target_prefix=final,
         package_cache=cache,
@@ -94,7 +184,7 @@ async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
     )
 
 
-async def _record(verified: Verified) -> RepoDataRecord:
+async def _record(verified: Verified, lock: Path) -> RepoDataRecord:
     """A RepoDataRecord read from the verified archive's own info/index.json.
 
     Reading the archive (not the lock) gets `noarch: python` and the other link-time
@@ -119,7 +209,8 @@ async def _record(verified: Verified) -> RepoDataRecord:
     if found != wanted:
         raise BadInputError(
             f"{verified.path.name}: the lock names {'='.join(wanted)} but the verified archive "
-            f"holds {'='.join(found)}; the lock is inconsistent, re-resolve it"
+            f"holds {'='.join(found)}; the lock is inconsistent, re-resolve it",
+            where=where(lock, line_of(lock, verified.path.name)),
         )
     record.url = verified.path.resolve().as_uri()
     # Never a credential, not even in rattler's own messages (a hand-written lock may
@@ -253,4 +344,4 @@ def _os_failure(error: OSError, staging: Path) -> WorldFailedError:
     return WorldFailedError(f"installing failed: {error}; nothing was left behind")
 
 
-__all__ = ["OnLinked", "install_verified"]
+__all__ = ["OnLinked", "Prepared", "install_verified", "prepare"]
