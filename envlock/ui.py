@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from envlock.errors import EnvlockError
 
@@ -52,12 +53,12 @@ class Output:
 
     def warn(self, message: str) -> None:
         """A warning on stderr, always visible, never in the JSON stream."""
-        self.err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+        self.err.print(f"[yellow]warning:[/yellow] {escape(message)}", highlight=False)
 
     @contextlib.contextmanager
     def status(self, message: str) -> Iterator[None]:
-        """A spinner while long work runs; silent when the stream is not a terminal."""
-        if self.quiet or not self.console.is_terminal:
+        """A spinner while long work runs; none off a terminal or under NO_COLOR."""
+        if self.quiet or not self.animate:
             yield
             return
         with self.console.status(message):
