@@ -45,6 +45,19 @@ def invoke(args: Sequence[str]) -> Ran:
     return Ran(code, out.getvalue(), err.getvalue())
 
 
+def resolve_on(alias: str, *args: str) -> Ran:
+    """`envlock resolve ARGS --channel-alias ALIAS`, in-process."""
+    return invoke(["resolve", *args, "--channel-alias", alias])
+
+
+@pytest.fixture(autouse=True)
+def repodata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own repodata cache: none reads or writes the user's ~/.cache."""
+    cache = tmp_path / ".envlock-cache"
+    monkeypatch.setenv("ENVLOCK_CACHE_DIR", str(cache))
+    return cache
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
@@ -58,7 +71,7 @@ def corpus() -> Path:
     return CORPUS
 
 
-__all__ = ["CORPUS", "REPO", "Ran", "cli", "invoke"]
+__all__ = ["CORPUS", "REPO", "Ran", "cli", "invoke", "resolve_on"]
 
 
 # --- the demo mirror (envlock.mirror) and its HTTP tier --------------------------------

@@ -14,20 +14,11 @@ import pytest
 
 from envlock.mirror import Mirror, build_mirror
 from envlock.mirror.catalog import demo_catalog
-from tests.conftest import REPO, Ran, invoke
+from tests.conftest import REPO, invoke
+from tests.conftest import resolve_on as resolve
 
 M3NET = REPO / "recipes" / "m3net.yml"
 PLATFORMS = ("linux-64", "osx-64", "win-64")
-
-
-@pytest.fixture(autouse=True)
-def _private_repodata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep rattler's repodata cache out of the user's ~/.cache."""
-    monkeypatch.setenv("ENVLOCK_CACHE_DIR", str(tmp_path / ".envlock-cache"))
-
-
-def resolve(mirror_alias: str, *args: str) -> Ran:
-    return invoke(["resolve", *args, "--channel-alias", mirror_alias])
 
 
 @pytest.fixture(scope="module")

@@ -9,19 +9,11 @@ import pytest
 import yaml
 
 from envlock.mirror import Mirror
-from tests.conftest import REPO, Ran, invoke
+from tests.conftest import REPO, invoke
+from tests.conftest import resolve_on as resolve
 
 M3NET = REPO / "recipes" / "m3net.yml"
 ORDER = ["pytorch", "nvidia", "pyg", "conda-forge"]
-
-
-@pytest.fixture(autouse=True)
-def _private_repodata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ENVLOCK_CACHE_DIR", str(tmp_path / ".envlock-cache"))
-
-
-def resolve(alias: str, *args: str) -> Ran:
-    return invoke(["resolve", *args, "--channel-alias", alias])
 
 
 def metadata(lock_dir: Path) -> dict[str, object]:

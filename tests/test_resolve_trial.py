@@ -16,23 +16,12 @@ from typing import Any
 import pytest
 
 from envlock.mirror import Mirror
-from tests.conftest import REPO, Ran, invoke
+from tests.conftest import REPO, invoke
+from tests.conftest import resolve_on as resolve
 
 CPU_DEMO = REPO / "recipes" / "cpu-demo.yml"
 MAE = REPO / "recipes" / "mae.yml"
 M3NET = REPO / "recipes" / "m3net.yml"
-
-
-@pytest.fixture(autouse=True)
-def _private_repodata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Keep rattler's repodata cache out of the user's ~/.cache."""
-    cache = tmp_path / ".envlock-cache"
-    monkeypatch.setenv("ENVLOCK_CACHE_DIR", str(cache))
-    return cache
-
-
-def resolve(alias: str, *args: str) -> Ran:
-    return invoke(["resolve", *args, "--channel-alias", alias])
 
 
 def _copy(tmp_path: Path, source: Path, old: str, new: str, name: str | None = None) -> Path:
@@ -330,7 +319,6 @@ def _files_holding(root: Path, secret: str) -> list[Path]:
 def test_credentials_reach_no_file(
     guarded_mirror: tuple[str, list[tuple[str, str]]],
     tmp_path: Path,
-    _private_repodata_cache: Path,
     kind: str,
     alias_of: Callable[[str], str],
     secret: str,
@@ -343,7 +331,7 @@ def test_credentials_reach_no_file(
     assert {how for _, how in served} == {kind}  # every request carried the credentials
     assert any(path.endswith("repodata.json") for path, _ in served)
     assert secret not in ran.stdout + ran.stderr
-    cache = _private_repodata_cache
+    cache = tmp_path / ".envlock-cache"  # the autouse repodata_cache fixture's folder
     assert any(cache.rglob("*.info.json"))  # the cache was written…
     assert _files_holding(cache, secret) == []  # …without the secret
     assert _files_holding(out, secret) == []

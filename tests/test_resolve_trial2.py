@@ -11,21 +11,11 @@ import pytest
 from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name
 from envlock.mirror import Mirror
 from envlock.models import SpecSet
-from tests.conftest import REPO, Ran, invoke
+from tests.conftest import REPO, invoke
+from tests.conftest import resolve_on as resolve
 
 CPU_DEMO = REPO / "recipes" / "cpu-demo.yml"
 M3NET = REPO / "recipes" / "m3net.yml"
-
-
-@pytest.fixture(autouse=True)
-def _private_repodata_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / ".envlock-cache"
-    monkeypatch.setenv("ENVLOCK_CACHE_DIR", str(cache))
-    return cache
-
-
-def resolve(alias: str, *args: str) -> Ran:
-    return invoke(["resolve", *args, "--channel-alias", alias])
 
 
 def _flat(text: str) -> str:
