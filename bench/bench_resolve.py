@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -128,11 +129,23 @@ def bench_concurrency(recipe: Path, alias: str, work: Path, runs: int) -> tuple[
         solve_platforms(specsets, channel_alias=alias, cache_dir=work / "cache")  # type: ignore[arg-type]  # a tuple of SpecSets
 
     solve(one.specsets)  # warm the OS file cache once
-    t1 = median_time(lambda: solve(one.specsets), runs)
-    cpu = time.process_time()
-    t3 = median_time(lambda: solve(three.specsets), runs)
-    cpu3 = (time.process_time() - cpu) / runs
+    # Alternate 1- and 3-platform runs so that a change in machine load between them
+    # skews both sides alike; the load average says whether the reading was quiet.
+    ones: list[float] = []
+    threes: list[float] = []
+    cpu3 = 0.0
+    for _ in range(runs):
+        started = time.perf_counter()
+        solve(one.specsets)
+        ones.append(time.perf_counter() - started)
+        cpu, started = time.process_time(), time.perf_counter()
+        solve(three.specsets)
+        threes.append(time.perf_counter() - started)
+        cpu3 += time.process_time() - cpu
+    t1, t3 = statistics.median(ones), statistics.median(threes)
+    cpu3 /= runs
     print(f"   3 platforms: {cpu3:.2f} s CPU in {t3:.2f} s wall ({cpu3 / t3:.2f} cores busy)")
+    print(f"   load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     print(f"   peak RSS of this process so far: {_peak_mb():.0f} MB")
     return t1, t3
 
