@@ -497,3 +497,27 @@ def test_diff_help_names_recipes_and_the_platform_metavar() -> None:
     assert "an envlock recipe" in text
     assert "--platform PLATFORM" in text
     assert "--platform TEXT" not in text
+
+
+def test_a_recipe_check_refuses_is_refused_by_diff_with_every_bad_line(tmp_path: Path) -> None:
+    recipe = tmp_path / "r.yml"
+    recipe.write_text(
+        'name: r\npython: "3.8"\ndependencies:\n  - numpy >>1\n  - "scipy=="\n', encoding="utf-8"
+    )
+    env = tmp_path / "cuda.yml"
+    env.write_text(CUDA_ENV, encoding="utf-8")
+    ran = invoke(["diff", str(recipe), str(env), "--json"])
+    assert ran.exit_code == 2
+    doc = ran.json()
+    assert doc["where"] == f"{recipe}:4"
+    assert '"numpy >>1"' in doc["message"]
+    assert '"scipy=="' in doc["message"]
+
+
+def test_a_spec_with_a_build_keeps_it(tmp_path: Path) -> None:
+    from envlock.snapshot.specs import parse_conda_spec
+
+    spec = parse_conda_spec("numpy >=1.2,<1.3 py38h7042d01_0")
+    assert (spec.version, spec.build) == (">=1.2,<1.3", "py38h7042d01_0")
+    apart = parse_conda_spec("numpy >= 1.2")
+    assert (apart.version, apart.build) == (">=1.2", None)

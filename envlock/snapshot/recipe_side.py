@@ -4,8 +4,9 @@ The recipe goes through the real expansion (`envlock.recipe.load_recipe` +
 `envlock.stacks.expand`), so its side of a diff holds the stack's packages with their
 build pins (`pytorch 1.13.* *cuda11.7*`, `torchvision 0.14.* *cu117*`, `pyg *
 *torch_1.13.0_cu117*`, `pytorch-mutex * cuda`) and the CUDA intent, not only the names
-written in the file. Neither module imports rattler; the specs are read by
-`envlock.snapshot.specs`, not by rattler's MatchSpec (no `validate_specs`).
+written in the file. The recipe is validated as `envlock check` validates it
+(`validate_specs`, which loads rattler's matchspec parser for recipe sides only); the
+expanded specs are then read by `envlock.snapshot.specs`.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ def read_recipe_snapshot(path: Path, text: str, *, platform: str | None) -> Snap
 
     Raises BadInputError (exit 2) for a recipe `envlock check` would refuse.
     """
-    from envlock.recipe import load_recipe
+    from envlock.recipe import load_recipe, validate_specs
     from envlock.stacks import expand
 
     recipe = load_recipe(path)
+    validate_specs(recipe)  # a recipe check refuses is refused here too, with every bad line
     chosen = platform or recipe.platforms[0]
     spec_set = expand(recipe, chosen)
     wanted: dict[str, Package] = {}

@@ -122,12 +122,26 @@ def _version_build(rest: str, text: str) -> tuple[str, str | None, str]:
         form = "constraint" if any(c in version for c in "*<>,|") else "pinned"
         return version, (pieces[1] if len(pieces) > 1 else None), form
     if rest[0] in "<>!~":
-        return rest.replace(" ", ""), None, "constraint"
+        version, build = _constraint_and_build(rest)
+        return version, build, "constraint"
     if rest[0] == "*":  # `name * build` (any version, this build), as stacks write it
         pieces = rest.split()
         version = "" if pieces[0] == "*" else pieces[0]
         return version, (pieces[1] if len(pieces) > 1 else None), "constraint"
     raise ValueError(f"cannot read {text.strip()!r} as a conda package spec")
+
+
+def _constraint_and_build(rest: str) -> tuple[str, str | None]:
+    """`>=1.2,<1.3 abc` (MatchSpec: a version constraint, then a build) → both; `>= 1.2`
+    (an operator written apart from its version) stays one constraint."""
+    pieces = rest.split()
+    if (
+        len(pieces) == 2
+        and pieces[0].lstrip("<>=!~")
+        and not any(c in pieces[1] for c in "<>=!~,|")
+    ):
+        return pieces[0], pieces[1]
+    return rest.replace(" ", ""), None
 
 
 def parse_pip_line(text: str) -> Package | None:
