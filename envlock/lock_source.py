@@ -155,7 +155,19 @@ def locate_lock(source: Path | str, platform: str | None) -> tuple[LockKind, Pat
             f"{path} is not a lock file or folder: give a conda-lock.yml, a <platform>.lock "
             "file or a lock folder"
         )
-    return _sniff(path), path, path.resolve().parent.name
+    return _sniff(path), path, lock_name(path)
+
+
+def lock_name(path: Path) -> str:
+    """The environment name a lock file suggests: its folder for `conda-lock.yml` and
+    `*.lock` files (envlock's layout, `locks/<name>/`), else the file's own stem without a
+    `conda-lock` part (`paper__conda-lock.yml` → `paper`)."""
+    if path.name == LOCK_FILE or path.suffix == ".lock":
+        return path.resolve().parent.name
+    stem = path.name.split(".", 1)[0]
+    for tail in ("__conda-lock", "-conda-lock", "_conda-lock"):
+        stem = stem.removesuffix(tail)
+    return stem or path.resolve().parent.name
 
 
 # A top-level YAML key at the start of a line (`version: 6`, `environments:`), not a URL.

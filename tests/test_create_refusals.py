@@ -383,3 +383,19 @@ def test_too_little_space_for_the_downloads_is_refused_before_starting(
     assert not prefix.exists()
     assert not (fresh_pkgs / "archives").exists()
     assert "warning" in said(ran)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("locks/m3net/conda-lock.yml", "m3net"),
+        ("locks/m3net/linux-64.lock", "m3net"),
+        ("papers/Yi__conda-lock.yml", "Yi"),
+        ("papers/midas.conda-lock.yml", "midas"),
+        ("papers/midas-conda-lock.yaml", "midas"),
+    ],
+)  # fmt: skip
+def test_the_default_environment_name_comes_from_the_lock(name: str, expected: str) -> None:
+    from envlock.lock_source import lock_name
+
+    assert lock_name(Path(name)) == expected

@@ -177,7 +177,9 @@ Examples:
 @click.argument("lock", metavar="[LOCK | NAME]", required=False, default=None)
 @click.option("-p", "--prefix", metavar="PATH", help="Create the environment at this path.")
 @click.option("-n", "--name", help="Create it as <envs dir>/NAME (default: the lock's name).")
-@click.option("--platform", help="Platform to install (default: this machine's).")
+@click.option(
+    "--platform", metavar="PLATFORM", help="Platform to install (default: this machine's)."
+)
 @click.option(
     "--channel-alias",
     envvar="ENVLOCK_CHANNEL_ALIAS",
