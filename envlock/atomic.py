@@ -9,7 +9,7 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 
@@ -35,16 +35,32 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~_UMASK
 
 
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Report a failure as one about `path`, not about the temp file beside it."""
+    try:
+        yield
+    except OSError as error:
+        if error.filename is None or error.filename == str(path):
+            raise
+        raise OSError(error.errno, error.strerror, str(path)) from error
+
+
 def _stage(path: Path, data: bytes) -> str:
     """Write `data` to a temp file beside `path`, fsynced, with `path`'s mode; return its name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    with _naming(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fchmod(fh.fileno(), _mode_for(path))
             os.fsync(fh.fileno())
+    except OSError as error:
+        with contextlib.suppress(FileNotFoundError):
+            Path(tmp).unlink()
+        raise OSError(error.errno, error.strerror, str(path)) from error
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
@@ -56,7 +72,8 @@ def write_bytes(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically, creating parent folders as needed."""
     tmp = _stage(path, data)
     try:
-        Path(tmp).replace(path)
+        with _naming(path):
+            Path(tmp).replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
@@ -80,7 +97,8 @@ def write_many(files: Mapping[Path, str]) -> None:
         for path, text in files.items():
             staged.append((_stage(path, text.encode("utf-8")), path))
         for tmp, path in staged:
-            Path(tmp).replace(path)
+            with _naming(path):
+                Path(tmp).replace(path)
         staged.clear()
     finally:
         for tmp, _ in staged:

@@ -44,3 +44,13 @@ def test_new_files_follow_the_umask_and_replaced_files_keep_their_mode(tmp_path:
     atomic.write_many({shared: "new\n"})
     assert stat.S_IMODE(shared.stat().st_mode) == 0o664
     assert shared.read_text() == "new\n"
+
+
+def test_a_failure_names_the_target_not_the_temp_file(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    target = blocker / "x.yml"
+    with pytest.raises(OSError) as caught:
+        atomic.write_text(target, "x\n")
+    assert caught.value.filename in (str(target), str(blocker))
+    assert ".tmp" not in str(caught.value.filename)
