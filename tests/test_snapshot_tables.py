@@ -166,3 +166,12 @@ def test_lock_takes_the_platform_of_the_other_side(tmp_path: Path) -> None:
     )
     a, b = read_pair(lock, explicit)
     assert (a.platform, b.platform) == ("osx-arm64", "osx-arm64")
+
+
+def test_an_unreadable_requirement_is_one_paragraph(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("hello world this is not\n")
+    with pytest.raises(BadInputError) as caught:
+        read_snapshot(path)
+    assert "\n" not in caught.value.message
+    assert caught.value.where == f"{path}:1"

@@ -177,7 +177,9 @@ def parse_pip_line(text: str) -> Package | None:
     try:
         requirement = Requirement(line)
     except InvalidRequirement as error:
-        raise ValueError(f"cannot read {text.strip()!r} as a pip requirement: {error}") from None
+        # packaging's message draws a caret under the line: keep only its first sentence.
+        reason = str(error).splitlines()[0].strip()
+        raise ValueError(f"cannot read {text.strip()!r} as a pip requirement ({reason})") from None
     url = requirement.url
     return Package(
         name=str(canonicalize_name(requirement.name)),
