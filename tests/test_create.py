@@ -167,6 +167,8 @@ def isolated(tmp_path: Path, shared_pkgs: Path, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(shared_pkgs))
     monkeypatch.setenv("ENVLOCK_ENVS_DIR", str(tmp_path / "envs"))
     monkeypatch.delenv("ENVLOCK_CHANNEL_ALIAS", raising=False)  # it re-bases every URL
+    monkeypatch.delenv("NO_COLOR", raising=False)  # tests that need it set it themselves
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

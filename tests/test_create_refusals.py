@@ -23,64 +23,27 @@ import pytest
 
 from envlock import staging
 from envlock.lockfile import Lock, LockChannel, write_lock
-from envlock.mirror import Mirror
 from envlock.models import Package
 from tests.conftest import REPO, invoke
-from tests.test_create import (
+from tests.test_create import (  # fixtures are imported to be used by name
     CHANNELS,
     M3NET,
     archive_of,
+    fresh_pkgs,
     installed,
+    isolated,
     leftovers,
+    lock_dir,
     locked,
+    m3net,
+    mirror,
     rebase,
     said,
-    solve,
+    shared_pkgs,
     write_locks,
 )
 
-# ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def mirror(demo_mirror: Mirror) -> Path:
-    return demo_mirror.root
-
-
-@pytest.fixture(scope="module")
-def m3net(mirror: Path) -> tuple[Package, ...]:
-    return solve(mirror, M3NET, "linux-64")
-
-
-@pytest.fixture(scope="module")
-def lock_dir(
-    tmp_path_factory: pytest.TempPathFactory, mirror: Path, m3net: tuple[Package, ...]
-) -> Path:
-    return write_locks(tmp_path_factory.mktemp("locks") / "m3net", m3net, root=mirror)
-
-
-@pytest.fixture(scope="module")
-def shared_pkgs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pkgs")
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, shared_pkgs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(shared_pkgs))
-    monkeypatch.setenv("ENVLOCK_ENVS_DIR", str(tmp_path / "envs"))
-    monkeypatch.delenv("ENVLOCK_CHANNEL_ALIAS", raising=False)
-    monkeypatch.delenv("NO_COLOR", raising=False)
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def fresh_pkgs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    pkgs = tmp_path / "fresh-pkgs"
-    monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(pkgs))
-    return pkgs
-
+__all__ = ["fresh_pkgs", "isolated", "lock_dir", "m3net", "mirror", "shared_pkgs"]
 
 # ---------------------------------------------------------------- an edited lock
 
