@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,7 +75,7 @@ def corpus() -> Path:
     return CORPUS
 
 
-__all__ = ["CORPUS", "REPO", "Ran", "cli", "invoke", "resolve_on"]
+__all__ = ["CORPUS", "REPO", "QuietHandler", "Ran", "cli", "invoke", "resolve_on", "serve_folder"]
 
 
 # --- the demo mirror (envlock.mirror) and its HTTP tier --------------------------------
@@ -85,17 +89,17 @@ def demo_mirror(tmp_path_factory: pytest.TempPathFactory) -> Mirror:
     return build_mirror(tmp_path_factory.mktemp("demo-mirror"))
 
 
-@pytest.fixture(scope="session")
-def http_mirror(demo_mirror: Mirror) -> Iterator[str]:
-    """The demo mirror served by a real HTTP server on 127.0.0.1; yields the base URL
-    (`http://127.0.0.1:PORT`, channels at `/pytorch`, `/nvidia`, `/pyg`, `/conda-forge`)."""
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves a folder without logging every request; subclass it to guard or fail requests."""
 
-    class QuietHandler(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def serve_folder(folder: Path, handler: type[QuietHandler] = QuietHandler) -> Iterator[str]:
+    """Serve `folder` with a real HTTP server on 127.0.0.1 (a free port) in a thread;
+    yield its base URL `http://127.0.0.1:PORT`, and shut it down afterwards."""
 
     class QuietServer(ThreadingHTTPServer):
         def handle_error(self, request: Any, client_address: Any) -> None:
@@ -103,9 +107,8 @@ def http_mirror(demo_mirror: Mirror) -> Iterator[str]:
             # a test failure; anything else still surfaces through the client side.
             pass
 
-    handler = functools.partial(QuietHandler, directory=str(demo_mirror.root))
-    server = QuietServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="http-mirror", daemon=True)
+    server = QuietServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, name="http-test", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
@@ -113,3 +116,11 @@ def http_mirror(demo_mirror: Mirror) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def http_mirror(demo_mirror: Mirror) -> Iterator[str]:
+    """The demo mirror served by a real HTTP server on 127.0.0.1; yields the base URL
+    (`http://127.0.0.1:PORT`, channels at `/pytorch`, `/nvidia`, `/pyg`, `/conda-forge`)."""
+    with serve_folder(demo_mirror.root) as url:
+        yield url

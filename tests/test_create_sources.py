@@ -11,13 +11,12 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from envlock.mirror import Mirror
 from envlock.models import Package
-from tests.conftest import invoke
+from tests.conftest import QuietHandler, invoke, serve_folder
 from tests.test_create import (  # fixtures are imported to be used by name
     archive_of,
     fresh_pkgs,
@@ -354,17 +353,11 @@ def private_mirror(mirror: Path) -> Iterator[str]:
     """The demo mirror over HTTP, answering 401 unless the request carries the token
     (`/t/<SECRET>/...`) or basic auth `user:<SECRET>`; yields `http://127.0.0.1:PORT`."""
     import base64
-    import functools
-    import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     basic = "Basic " + base64.b64encode(f"user:{SECRET}".encode()).decode()
 
-    class Private(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
+    class Private(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server names its handler methods so
             if self.path.startswith(f"/t/{SECRET}/"):
                 self.path = self.path[len(f"/t/{SECRET}") :]
             elif self.headers.get("Authorization") != basic:
@@ -372,17 +365,8 @@ def private_mirror(mirror: Path) -> Iterator[str]:
                 return
             super().do_GET()
 
-    server = ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Private, directory=str(mirror))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_folder(mirror, Private) as url:
+        yield url
 
 
 def _no_secret_in(*roots: Path) -> None:

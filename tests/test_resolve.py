@@ -14,7 +14,7 @@ import pytest
 
 from envlock.mirror import Mirror, build_mirror
 from envlock.mirror.catalog import demo_catalog
-from tests.conftest import REPO, invoke
+from tests.conftest import REPO, QuietHandler, invoke, serve_folder
 from tests.conftest import resolve_on as resolve
 
 M3NET = REPO / "recipes" / "m3net.yml"
@@ -414,18 +414,13 @@ def test_a_failing_fetch_exits_4_without_leaking_a_token(http_mirror: str, tmp_p
 @pytest.mark.http
 def test_transient_http_errors_are_retried(demo_mirror: Mirror, tmp_path: Path) -> None:
     """Every repodata URL first answers 503: the resolve still succeeds, same lock."""
-    import functools
     import threading
-    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
     failed: set[str] = set()
     lock = threading.Lock()
 
-    class Flaky(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
+    class Flaky(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server names its handler methods so
             with lock:
                 first = self.path.endswith(".json") and self.path not in failed
                 failed.add(self.path)
@@ -434,17 +429,8 @@ def test_transient_http_errors_are_retried(demo_mirror: Mirror, tmp_path: Path) 
                 return
             super().do_GET()
 
-    handler = functools.partial(Flaky, directory=str(demo_mirror.root))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        base = f"http://127.0.0.1:{server.server_address[1]}"
+    with serve_folder(demo_mirror.root, Flaky) as base:
         ran = resolve(base, str(M3NET), "-o", str(tmp_path), "-p", "osx-64")
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
     assert ran.exit_code == 0, ran.stderr
     assert any(p.endswith("repodata.json") for p in failed)
     assert _packages(tmp_path / "m3net", "osx-64")["pytorch"]["build"] == "py3.8_0"

@@ -5,18 +5,14 @@ lacks, masked URLs, credentials kept out of every file)."""
 from __future__ import annotations
 
 import base64
-import functools
 import re
-import threading
 from collections.abc import Callable, Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from envlock.mirror import Mirror
-from tests.conftest import REPO, invoke
+from tests.conftest import REPO, QuietHandler, invoke, serve_folder
 from tests.conftest import resolve_on as resolve
 
 CPU_DEMO = REPO / "recipes" / "cpu-demo.yml"
@@ -273,11 +269,8 @@ def guarded_mirror(demo_mirror: Mirror) -> Iterator[tuple[str, list[tuple[str, s
     served: list[tuple[str, str]] = []
     basic = "Basic " + base64.b64encode(f"alice:{SECRET_PASSWORD}".encode()).decode()
 
-    class Guarded(SimpleHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def do_GET(self) -> None:
+    class Guarded(QuietHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server names its handler methods so
             prefix = f"/t/{SECRET_TOKEN}/"
             if self.path.startswith(prefix):
                 self.path = self.path[len(prefix) - 1 :]
@@ -289,19 +282,8 @@ def guarded_mirror(demo_mirror: Mirror) -> Iterator[tuple[str, list[tuple[str, s
                 return
             super().do_GET()
 
-    class Quiet(ThreadingHTTPServer):
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            pass
-
-    server = Quiet(("127.0.0.1", 0), functools.partial(Guarded, directory=str(demo_mirror.root)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", served
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serve_folder(demo_mirror.root, Guarded) as url:
+        yield url, served
 
 
 def _files_holding(root: Path, secret: str) -> list[Path]:
