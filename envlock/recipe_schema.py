@@ -201,25 +201,23 @@ def format_version(field: Field) -> int:
 
 def python_version(field: Field) -> str:
     """`python: "3.8"` (or "3.8.16")."""
-    trap = _number_trap(field, "3.8")
-    if trap:
-        raise trap
-    value = text(field, required=True, example='"3.8"')
-    assert value is not None
-    if not _PYTHON_VERSION.match(value):
-        raise field.fail(f'expected a version like "3.8" or "3.10.4", got {field.shown()}')
-    return value
+    return _quoted_version(field, _PYTHON_VERSION, "3.8", "3.10.4")
 
 
 def torch_version(field: Field) -> str:
     """`stack.pytorch: "1.13"` or "1.13.1"."""
-    trap = _number_trap(field, "1.13")
+    return _quoted_version(field, _TORCH_VERSION, "1.13", "1.13.1")
+
+
+def _quoted_version(field: Field, pattern: re.Pattern[str], short: str, long: str) -> str:
+    """A required version string matching `pattern`; an unquoted number is refused."""
+    trap = _number_trap(field, short)
     if trap:
         raise trap
-    value = text(field, required=True, example='"1.13"')
+    value = text(field, required=True, example=f'"{short}"')
     assert value is not None
-    if not _TORCH_VERSION.match(value):
-        raise field.fail(f'expected a version like "1.13" or "1.13.1", got {field.shown()}')
+    if not pattern.match(value):
+        raise field.fail(f'expected a version like "{short}" or "{long}", got {field.shown()}')
     return value
 
 

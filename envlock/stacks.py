@@ -235,12 +235,21 @@ def _python_note(recipe: Recipe, row: TorchRow, what: str) -> list[str]:
     ]
 
 
-def _expand_conda_stack(recipe: Recipe, stack: Stack, row: TorchRow, platform: str) -> SpecSet:
-    os_name = os_of(platform)
+def _platform_cuda(
+    recipe: Recipe, stack: Stack, row: TorchRow, platform: str, what: str
+) -> tuple[str | None, list[str]]:
+    """The CUDA version `platform` gets (None: a CPU variant) and the notes that start its
+    expansion (python coverage of `what`; a CUDA stack on a platform without CUDA)."""
     cuda = stack.cuda if stack.wants_cuda and platform in table().cuda_platforms else None
-    notes = _python_note(recipe, row, "conda builds")
+    notes = _python_note(recipe, row, what)
     if stack.wants_cuda and cuda is None:
         notes.append(f"{platform} has no CUDA builds: CPU variant")
+    return cuda, notes
+
+
+def _expand_conda_stack(recipe: Recipe, stack: Stack, row: TorchRow, platform: str) -> SpecSet:
+    os_name = os_of(platform)
+    cuda, notes = _platform_cuda(recipe, stack, row, platform, "conda builds")
     version = _version_spec(stack.pytorch)
     tag = cuda_tag(cuda or "cpu")
     pyg_build = f"*torch_{row.minor}.0*" if os_name == "osx" else f"*torch_{row.minor}.0_{tag}*"
@@ -295,10 +304,7 @@ def _expand_conda_stack(recipe: Recipe, stack: Stack, row: TorchRow, platform: s
 
 def _expand_pip_stack(recipe: Recipe, stack: Stack, row: TorchRow, platform: str) -> SpecSet:
     os_name = os_of(platform)
-    cuda = stack.cuda if stack.wants_cuda and platform in table().cuda_platforms else None
-    notes = _python_note(recipe, row, "wheels")
-    if stack.wants_cuda and cuda is None:
-        notes.append(f"{platform} has no CUDA builds: CPU variant")
+    cuda, notes = _platform_cuda(recipe, stack, row, platform, "wheels")
     notes.append(
         "stack.source: pip: the pip layer is not built yet, so these PyTorch wheel lines are "
         "shown but NOT locked (resolve refuses source: pip for now; use source: conda)"
