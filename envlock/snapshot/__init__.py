@@ -78,8 +78,11 @@ def detect_kind(path: Path, text: str | None = None) -> SnapshotKind:
     return "pip"
 
 
-def read_snapshot(path: Path, *, platform: str | None = None) -> Snapshot:
-    """Read `path` as whatever snapshot it holds; `platform` picks a lock's platform.
+def read_snapshot(
+    path: Path, *, platform: str | None = None, prefer: str | None = None
+) -> Snapshot:
+    """Read `path` as whatever snapshot it holds; `platform` picks a lock's platform, and
+    without it a lock takes `prefer` (the other side's platform) when it holds it.
 
     Raises BadInputError (exit 2) naming file:line when the content cannot be read.
     """
@@ -94,7 +97,7 @@ def read_snapshot(path: Path, *, platform: str | None = None) -> Snapshot:
     if kind == "explicit":
         return read_explicit_snapshot(path)
     if kind == "lock":
-        return read_lock_snapshot(path, platform=platform)
+        return read_lock_snapshot(path, platform=platform, prefer=prefer)
     if kind == "export":
         return _read_yaml(path, text, platform=platform)
     from envlock.snapshot.tables import read_conda_list, read_pip
@@ -111,8 +114,6 @@ def read_pair(a: Path, b: Path, *, platform: str | None = None) -> tuple[Snapsho
     the host's platform. A recipe is expanded for `--platform`, else the other side's
     platform, else the recipe's first.
     """
-    from envlock.snapshot.locked import lock_platforms
-
     kinds = [None if p.is_dir() else detect_kind(p) for p in (a, b)]
     if platform is not None or kinds.count("lock") != 1:
         left, right = read_snapshot(a, platform=platform), read_snapshot(b, platform=platform)
@@ -120,10 +121,7 @@ def read_pair(a: Path, b: Path, *, platform: str | None = None) -> tuple[Snapsho
         lock_index = kinds.index("lock")
         paths = (a, b)
         other = read_snapshot(paths[1 - lock_index])
-        chosen = None
-        if other.platform and other.platform in lock_platforms(paths[lock_index]):
-            chosen = other.platform
-        locked = read_snapshot(paths[lock_index], platform=chosen)
+        locked = read_snapshot(paths[lock_index], prefer=other.platform)
         left, right = (locked, other) if lock_index == 0 else (other, locked)
     if platform is None:  # a recipe is expanded for the platform of the other side
         if left.kind == "recipe" and _other_platform(left, right):

@@ -9,34 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 
 from envlock.channels import channel_name
 from envlock.errors import BadInputError
+from envlock.lockfile import read_lock
 from envlock.models import Package
 from envlock.platforms import host_platform
 from envlock.snapshot.model import Snapshot
 
-if TYPE_CHECKING:
-    from envlock.lockfile import Lock
-
-
-def _read_lock(path: Path) -> Lock:
-    from envlock.lockfile import read_lock
-
-    return read_lock(path)
-
 
 def lock_platforms(path: Path) -> tuple[str, ...]:
     """The platforms a conda-lock.yml holds."""
-    lock = _read_lock(path)
+    lock = read_lock(path)
     return tuple(sorted(set(lock.platforms) | set(lock.packages)))
 
 
-def choose_platform(path: Path, available: Iterable[str], wanted: str | None) -> str:
-    """`wanted` when given, else the host's platform if present, else the only one."""
+def choose_platform(
+    path: Path, available: Iterable[str], wanted: str | None, prefer: str | None = None
+) -> str:
+    """`wanted` when given, else `prefer` (the other side's platform) if present, else the
+    host's platform if present, else the only one."""
     have = sorted(set(available))
     if wanted is not None:
         if wanted not in have:
@@ -46,6 +40,8 @@ def choose_platform(path: Path, available: Iterable[str], wanted: str | None) ->
                 where=str(path),
             )
         return wanted
+    if prefer is not None and prefer in have:
+        return prefer
     host = host_platform()
     if host in have:
         return host
@@ -58,10 +54,10 @@ def choose_platform(path: Path, available: Iterable[str], wanted: str | None) ->
     )
 
 
-def read_lock_snapshot(path: Path, *, platform: str | None) -> Snapshot:
+def read_lock_snapshot(path: Path, *, platform: str | None, prefer: str | None = None) -> Snapshot:
     """One platform of a conda-lock.yml (see `choose_platform`)."""
-    lock = _read_lock(path)
-    chosen = choose_platform(path, set(lock.platforms) | set(lock.packages), platform)
+    lock = read_lock(path)
+    chosen = choose_platform(path, set(lock.platforms) | set(lock.packages), platform, prefer)
     return Snapshot(
         source=str(path),
         kind="lock",
