@@ -12,7 +12,7 @@ For each scenario it prints
 - cold create: empty package cache, every archive fetched, verified, extracted, linked;
 - warm create: the same into a new prefix with the cache filled (archives verified,
   extracted files fully re-validated against paths.json, then linked). The warm runs start
-  after the archives are older than envlock's "racy" window (see envlock.fetch), i.e. the
+  after the archives are older than envlock's "racy" window (see envlock.create.cache), i.e. the
   steady state of a cache filled earlier; `first warm` is the run right after the cold one;
 - `cp -al` of the created prefix (a plain hardlink copy of the same files) and the ratio
   warm / cp -al (goal: at most 3).
@@ -86,7 +86,7 @@ def _realistic_payload(
 
 
 def _timed_create(lock: Path, prefix: Path, pkgs: Path) -> float:
-    from envlock.create import apply_create, plan_create
+    from envlock.create.apply import apply_create, plan_create
 
     started = time.perf_counter()
     apply_create(plan_create(lock, platform="linux-64", prefix=prefix, pkgs_dir=pkgs))
@@ -123,7 +123,7 @@ def scenario(label: str, work: Path, *, padded: set[str] | None) -> set[str] | N
     With `padded`, the mirror holds only linux-64 and noarch records, and the archives
     named in `padded` (the demo lock's) carry realistic file counts.
     """
-    from envlock import fetch
+    from envlock.create import cache as fetch
     from envlock.mirror import archive, build_mirror
     from envlock.mirror.catalog import demo_catalog
 

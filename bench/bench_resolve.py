@@ -120,7 +120,7 @@ def median_time(fn: Callable[[], object], runs: int) -> float:
 
 def bench_concurrency(recipe: Path, alias: str, work: Path, runs: int) -> tuple[float, float]:
     from envlock.engine.solve import solve_platforms
-    from envlock.resolve import Options, plan
+    from envlock.resolve.apply import Options, plan
 
     three = plan(recipe, Options(out_dir=work / "locks"))
     one = plan(recipe, Options(platforms=("linux-64",), out_dir=work / "locks"))
@@ -177,8 +177,8 @@ def bench_overhead(recipe: Path, alias: str, work: Path, runs: int) -> tuple[flo
         Version,
     )
 
-    from envlock.channels import channel_url
-    from envlock.resolve import Options, apply, plan
+    from envlock.net.channels import channel_url
+    from envlock.resolve.apply import Options, apply, plan
 
     options = Options(
         platforms=("linux-64",), out_dir=work / "overhead", channel_alias=alias, force=True,

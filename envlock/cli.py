@@ -141,7 +141,7 @@ def _from_os_error(error: OSError) -> EnvlockError:
 
 
 def _report(error: EnvlockError, json_mode: bool) -> None:
-    from envlock.ui import render_error  # rich loads only when there is an error to show
+    from envlock.ui.output import render_error  # rich loads only when there is an error to show
 
     render_error(error, json_mode=json_mode)
 

@@ -77,14 +77,14 @@ def test_os_errors_map_to_bad_input_or_world_failed(errno_code: int, exit_code: 
 
 
 def test_warnings_keep_square_brackets(capsys: pytest.CaptureFixture[str]) -> None:
-    from envlock.ui import Output
+    from envlock.ui.output import Output
 
     Output().warn("pip requirements are NOT locked: print-on-steroids[exceptions]>=1.0")
     assert "print-on-steroids[exceptions]>=1.0" in capsys.readouterr().err
 
 
 def test_no_spinner_under_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
-    from envlock.ui import Output
+    from envlock.ui.output import Output
 
     out = Output()
     monkeypatch.setattr(type(out.console), "is_terminal", property(lambda self: True))

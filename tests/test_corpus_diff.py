@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from envlock.diff import diff
+from envlock.diff.core import diff
 from envlock.snapshot import read_snapshot
 from envlock.snapshot.locked import lock_platforms
 from envlock.snapshot.versions import is_exact

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from envlock.channels import channel_name
-from envlock.explicit import render_explicit
-from envlock.lockfile import Lock, LockChannel, write_lock
+from envlock.create.origin import read_origin
+from envlock.lock.condalock import Lock, LockChannel, write_lock
+from envlock.lock.explicit import render_explicit
 from envlock.mirror import Mirror
 from envlock.models import Package
-from envlock.origin import read_origin
+from envlock.net.channels import channel_name
 from tests.conftest import invoke
 
 CHANNELS = ("pytorch", "nvidia", "pyg", "conda-forge")
@@ -446,7 +446,7 @@ class _Intruder:
 def test_an_environment_that_appears_while_creating_is_replaced_only_with_force(
     tmp_path: Path, lock_dir: Path, m3net: tuple[Package, ...], force: bool
 ) -> None:
-    from envlock.create import apply_create, plan_create
+    from envlock.create.apply import apply_create, plan_create
     from envlock.errors import BadInputError
 
     prefix = tmp_path / "envs" / "foo"
@@ -475,7 +475,7 @@ def test_an_environment_that_appears_while_creating_is_replaced_only_with_force(
 def test_an_empty_folder_that_appears_while_creating_counts_as_absent(
     tmp_path: Path, lock_dir: Path, m3net: tuple[Package, ...]
 ) -> None:
-    from envlock.create import apply_create, plan_create
+    from envlock.create.apply import apply_create, plan_create
 
     prefix = tmp_path / "envs" / "foo"
     result = apply_create(plan_create(lock_dir, name="foo"), _Intruder(prefix, "empty folder"))

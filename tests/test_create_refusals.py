@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from envlock import staging
-from envlock.lockfile import Lock, LockChannel, write_lock
+from envlock.create import staging
+from envlock.lock.condalock import Lock, LockChannel, write_lock
 from envlock.models import Package
 from tests.conftest import REPO, invoke
 from tests.test_create import (  # fixtures are imported to be used by name
@@ -334,9 +334,9 @@ def test_dry_run_says_unknown_sizes_are_unknown(
 def test_too_little_space_for_the_downloads_is_refused_before_starting(
     tmp_path: Path, lock_dir: Path, fresh_pkgs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import envlock.create
+    import envlock.create.apply
 
-    monkeypatch.setattr(envlock.create, "free_bytes", lambda _path: 1000)
+    monkeypatch.setattr(envlock.create.apply, "free_bytes", lambda _path: 1000)
     prefix = tmp_path / "env"
     ran = invoke(["create", str(lock_dir), "-p", str(prefix), "--json"])
     assert ran.exit_code == 4, ran.stderr
@@ -359,6 +359,6 @@ def test_too_little_space_for_the_downloads_is_refused_before_starting(
     ],
 )  # fmt: skip
 def test_the_default_environment_name_comes_from_the_lock(name: str, expected: str) -> None:
-    from envlock.lock_source import lock_name
+    from envlock.lock.source import lock_name
 
     assert lock_name(Path(name)) == expected

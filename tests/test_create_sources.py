@@ -38,8 +38,8 @@ __all__ = ["fresh_pkgs", "isolated", "lock_dir", "m3net", "mirror", "mirror_copy
 
 
 def _hash_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record the archives envlock.fetch re-hashes (stamps trusted at once: RACY_NS = 0)."""
-    from envlock import fetch
+    """Record the archives envlock.create.cache re-hashes (stamps trusted at once: RACY_NS = 0)."""
+    from envlock.create import cache as fetch
 
     monkeypatch.setattr(fetch, "RACY_NS", 0)
     calls: list[str] = []
@@ -107,7 +107,7 @@ def test_stamp_of_a_freshly_changed_archive_is_not_trusted(
     tmp_path: Path, lock_dir: Path, fresh_pkgs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = _hash_calls(monkeypatch)
-    from envlock import fetch
+    from envlock.create import cache as fetch
 
     monkeypatch.setattr(fetch, "RACY_NS", 3600 * 10**9)  # every stamp is "racy"
     for name in ("one", "two", "three"):
@@ -155,7 +155,7 @@ def test_create_over_http(
 def test_envs_dir_follows_envlock_then_conda_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from envlock.prefixes import envs_dir
+    from envlock.create.target import envs_dir
 
     for variable in ("CONDA_ENVS_PATH", "CONDA_ENVS_DIRS", "CONDA_ROOT", "MAMBA_ROOT_PREFIX"):
         monkeypatch.delenv(variable, raising=False)
@@ -316,7 +316,7 @@ def test_the_plan_says_verified_only_when_the_stamp_matches(
     m3net: tuple[Package, ...],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from envlock import fetch
+    from envlock.create import cache as fetch
 
     monkeypatch.setattr(fetch, "RACY_NS", 0)
     assert invoke(["create", str(lock_dir), "-p", str(tmp_path / "one")]).exit_code == 0

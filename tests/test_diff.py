@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from envlock.diff import diff
+from envlock.diff.core import diff
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
 from tests.conftest import invoke

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.explicit import read_explicit, render_explicit, toposort
-from envlock.filenames import parse_package_filename
-from envlock.lockfile import read_lock
+from envlock.lock.condalock import read_lock
+from envlock.lock.explicit import read_explicit, render_explicit, toposort
+from envlock.lock.filenames import parse_package_filename
 from envlock.models import Package
 from tests.test_lockfile import SECRET_ALIAS, conda, pip, sample_lock
 

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from envlock.channels import channel_name
-from envlock.diff import diff
-from envlock.explicit import render_explicit
-from envlock.export import export_prefix
-from envlock.lockfile import Lock, LockChannel, write_lock
+from envlock.diff.core import diff
+from envlock.lock.condalock import Lock, LockChannel, write_lock
+from envlock.lock.explicit import render_explicit
 from envlock.mirror import Mirror
 from envlock.models import Package
+from envlock.net.channels import channel_name
 from envlock.snapshot import read_snapshot
+from envlock.snapshot.export import export_prefix
 from tests.conftest import invoke
 
 if TYPE_CHECKING:

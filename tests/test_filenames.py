@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.filenames import (
+from envlock.lock.filenames import (
     package_from_url,
     parse_package_filename,
     scrub_url,

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from envlock.diff import diff
-from envlock.findings import Finding, side_findings
+from envlock.diff.core import diff
+from envlock.diff.findings import Finding, side_findings
 from envlock.models import Package
 from envlock.snapshot import read_snapshot
 from envlock.snapshot.model import Snapshot

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from envlock import guard
 from envlock.errors import AnswerIsNoError
 from envlock.models import Package, SpecSet
-from envlock.recipe import load_recipe
-from envlock.stacks import expand
+from envlock.recipe.reader import load_recipe
+from envlock.resolve import guard
+from envlock.stacks.expand import expand
 
 
 def pkg(name: str, version: str, build: str, channel: str = "pytorch") -> Package:

@@ -13,8 +13,7 @@ import pytest
 import yaml
 
 from envlock.errors import BadInputError
-from envlock.explicit import render_explicit
-from envlock.lockfile import (
+from envlock.lock.condalock import (
     Lock,
     LockChannel,
     depends_to_mapping,
@@ -23,6 +22,7 @@ from envlock.lockfile import (
     render_lock,
     write_lock,
 )
+from envlock.lock.explicit import render_explicit
 from envlock.models import Package
 from tests.conftest import REPO
 
@@ -497,7 +497,7 @@ TRICKY = ["1.10", "0.1", "2023.7.22", "yes", "No", "on", "null", "~", "12345", "
 def test_scalars_read_back_as_written(value: str) -> None:
     from ruamel.yaml import YAML
 
-    from envlock.lockyaml import safe_loader, scalar
+    from envlock.lock.yamltext import safe_loader, scalar
 
     doc = f"k: {scalar(value)}\n"
     assert yaml.safe_load(doc)["k"] == value  # conda-lock's reader (PyYAML, YAML 1.1)

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.recipe import Recipe, Stack, load_recipe, validate_specs
-from envlock.stacks import expand
+from envlock.recipe.reader import Recipe, Stack, load_recipe, validate_specs
+from envlock.stacks.expand import expand
 from tests.conftest import REPO
 
 BASE = 'name: demo\npython: "3.8"\n'
@@ -698,7 +698,7 @@ def test_loading_a_recipe_does_not_import_rattler(tmp_path: Path) -> None:
     import sys
 
     code = (
-        "import sys; from envlock.recipe import load_recipe; "
+        "import sys; from envlock.recipe.reader import load_recipe; "
         f"load_recipe({str(REPO / 'recipes' / 'm3net.yml')!r}); "
         "print('rattler' in sys.modules)"
     )

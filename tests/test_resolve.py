@@ -31,7 +31,7 @@ def m3net_lock(demo_mirror: Mirror, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def _packages(lock_dir: Path, platform: str) -> dict[str, dict[str, Any]]:
-    from envlock.lockfile import read_lock
+    from envlock.lock.condalock import read_lock
 
     lock = read_lock(lock_dir / "conda-lock.yml")
     return {p.name: {"version": p.version, "build": p.build} for p in lock.for_platform(platform)}
@@ -217,7 +217,7 @@ def test_unsatisfiable_recipe_exits_1_and_keeps_the_old_lock(
 @pytest.fixture(scope="module")
 def cpu_only_mirror(tmp_path_factory: pytest.TempPathFactory) -> Mirror:
     """The demo catalog without a single CUDA build."""
-    from envlock.buildtags import variant_of
+    from envlock.stacks.buildtags import variant_of
 
     stack = {"pytorch", "torchvision", "torchaudio", "pyg", "pytorch-cuda", "pytorch-mutex"}
     records = [
@@ -245,11 +245,11 @@ def test_guard_trips_when_the_solver_hands_back_a_cpu_build(
     cpu_only_mirror: Mirror, tmp_path: Path
 ) -> None:
     """A request that does not pin builds: the real solver picks CPU, the guard says no."""
-    from envlock import guard
     from envlock.engine.solve import solve_platforms
     from envlock.errors import AnswerIsNoError
     from envlock.models import CudaIntent, SpecSet
-    from envlock.stacks import virtual_packages
+    from envlock.resolve import guard
+    from envlock.stacks.expand import virtual_packages
 
     specset = SpecSet(
         platform="linux-64",
@@ -345,7 +345,7 @@ def test_a_channel_named_in_a_spec_is_searched_on_the_mirror(
     )
     ran = resolve(demo_mirror.channel_alias, str(env), "-o", str(tmp_path), "-p", "linux-64")
     assert ran.exit_code == 0, ran.stderr
-    from envlock.lockfile import read_lock
+    from envlock.lock.condalock import read_lock
 
     lock = read_lock(tmp_path / "channel-spec" / "conda-lock.yml")
     torch = next(p for p in lock.for_platform("linux-64") if p.name == "pytorch")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from envlock.inputs import describe_changes, input_hash, request_inputs
+from envlock.lock.freshness import describe_changes, input_hash, request_inputs
 from envlock.models import SpecSet, VirtualPackage
 
 BASE = SpecSet(

@@ -175,7 +175,7 @@ def test_exit_code_of_several_recipes() -> None:
         EnvlockError,
         WorldFailedError,
     )
-    from envlock.resolve import RecipeResult, exit_code
+    from envlock.resolve.apply import RecipeResult, exit_code
 
     def failed(error: EnvlockError) -> RecipeResult:
         return RecipeResult(name="x", source="x.yml", lock_dir=None, status="failed", error=error)

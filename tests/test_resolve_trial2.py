@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name
 from envlock.mirror import Mirror
 from envlock.models import SpecSet
+from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, channel_name
 from tests.conftest import REPO, invoke
 from tests.conftest import resolve_on as resolve
 
@@ -54,7 +54,7 @@ def test_one_file_given_twice_is_resolved_once(demo_mirror: Mirror, tmp_path: Pa
 
 def test_defaults_expands_as_conda_does_under_the_public_alias() -> None:
     """URL level only: the public servers are not reachable from the tests."""
-    from envlock.channels import channel_urls, is_default_alias
+    from envlock.net.channels import channel_urls, is_default_alias
 
     main, r = "https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r"
     assert channel_urls("defaults", DEFAULT_CHANNEL_ALIAS, "linux-64") == (main, r)
@@ -260,8 +260,8 @@ def test_the_summary_never_cuts_the_build(
 
 
 def test_token_pattern_and_spec_names() -> None:
-    from envlock.channels import TOKEN_PATTERN
-    from envlock.stacks import _spec_name
+    from envlock.net.channels import TOKEN_PATTERN
+    from envlock.stacks.expand import _spec_name
 
     assert TOKEN_PATTERN.findall("https://h/t/abc/pytorch") == ["/t/abc"]
     assert _spec_name("numpy[channel='a::b']") == "numpy"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from envlock.create.origin import Origin, write_origin
 from envlock.errors import BadInputError
-from envlock.origin import Origin, write_origin
 from envlock.snapshot import read_snapshot
 
 

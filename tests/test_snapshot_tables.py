@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.lockfile import Lock, LockChannel, write_lock
+from envlock.lock.condalock import Lock, LockChannel, write_lock
 from envlock.models import Package
 from envlock.platforms import host_platform
 from envlock.snapshot import read_pair, read_snapshot

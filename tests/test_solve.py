@@ -109,7 +109,7 @@ def test_real_pytorch_repodata_solves_to_the_cuda_build(corpus_alias: str, tmp_p
     assert by_name["pytorch-mutex"].channel == "stub"
     assert [p.name for p in solved["linux-64"].packages] == sorted(by_name)
 
-    from envlock import guard
+    from envlock.resolve import guard
 
     assert guard.violations(specset, solved["linux-64"].packages) == []
 

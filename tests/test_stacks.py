@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from envlock import stacks
 from envlock.errors import BadInputError
 from envlock.models import CudaIntent, VirtualPackage
-from envlock.recipe import Recipe, Stack, load_recipe
-from envlock.stack_table import TorchRow, table
+from envlock.recipe.reader import Recipe, Stack, load_recipe
+from envlock.stacks import expand as stacks
+from envlock.stacks.table import TorchRow, table
 from tests.conftest import REPO
 
 ROWS = table().rows

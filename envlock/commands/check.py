@@ -11,10 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from envlock.channels import mask
 from envlock.models import SpecSet
+from envlock.net.channels import mask
 from envlock.platforms import check_platform
-from envlock.ui import Output
+from envlock.ui.output import Output
 
 HELP = """Show how RECIPE expands per platform, without solving.
 
@@ -62,8 +62,8 @@ that do).
 )
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
-    from envlock.recipe import load_recipe, validate_specs
-    from envlock.stacks import expand
+    from envlock.recipe.reader import load_recipe, validate_specs
+    from envlock.stacks.expand import expand
 
     out = Output(json_mode=json_mode)
     chosen = tuple(check_platform(p) for p in platforms)

@@ -18,10 +18,17 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from envlock.channels import mask
-from envlock.create import CreatePlan, CreateResult, Phase, apply_create, interrupted, plan_create
+from envlock.create.apply import (
+    CreatePlan,
+    CreateResult,
+    Phase,
+    apply_create,
+    interrupted,
+    plan_create,
+)
 from envlock.errors import BadInputError
-from envlock.ui import Output
+from envlock.net.channels import mask
+from envlock.ui.output import Output
 
 _LABELS: dict[Phase, str] = {
     "verify": "verify cached archives",
@@ -40,7 +47,7 @@ def _size(n: int) -> str:
 
 
 class _RichProgress:
-    """envlock.create.Progress drawn as rich bars (silent when not a terminal)."""
+    """envlock.create.apply.Progress drawn as rich bars (silent when not a terminal)."""
 
     def __init__(self, output: Output) -> None:
         self._bars = Progress(
@@ -285,7 +292,7 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
 
 
 def _only_lock() -> str:
-    from envlock.lock_source import LOCKS_DIR
+    from envlock.lock.source import LOCKS_DIR
 
     folders = sorted(p for p in LOCKS_DIR.glob("*/") if p.is_dir()) if LOCKS_DIR.is_dir() else []
     if len(folders) == 1:

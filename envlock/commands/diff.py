@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from envlock.diff import diff
+from envlock.diff.core import diff
 from envlock.platforms import check_platform
 from envlock.snapshot import read_pair
 
@@ -97,16 +97,16 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
     if critical_only:
         drift = drift.only_critical()
     if json_mode:
-        # Written here rather than through envlock.ui so that `diff --json` never loads rich.
+        # Written here rather than through envlock.ui.output so that `diff --json` never loads rich.
         sys.stdout.write(json.dumps(drift.to_dict(), indent=2) + "\n")
         sys.stdout.flush()
     elif fmt == "markdown":
-        from envlock.render_diff import markdown_report
+        from envlock.ui.diff import markdown_report
 
         click.echo(markdown_report(drift), nl=False)
     else:
-        from envlock.render_diff import rich_report
-        from envlock.ui import Output
+        from envlock.ui.diff import rich_report
+        from envlock.ui.output import Output
 
         Output().print(rich_report(drift))
     return 0 if drift.identical else 1

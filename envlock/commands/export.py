@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from envlock import atomic
-from envlock.export import render_export
+from envlock.snapshot.export import render_export
 from envlock.snapshot.prefix import scan_prefix
-from envlock.ui import Output
+from envlock.ui.output import Output
 
 
 @click.command(

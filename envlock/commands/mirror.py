@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from envlock.mirror import SUBDIRS, Mirror, build_mirror
-from envlock.ui import Output
+from envlock.ui.output import Output
 
 HELP = """Build the offline demo channels into DIR.
 

@@ -9,9 +9,9 @@ from typing import Any
 import click
 from rich.table import Table
 
-from envlock.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias, mask
 from envlock.errors import BadInputError
-from envlock.ui import Output
+from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias, mask
+from envlock.ui.output import Output
 
 HELP = """Solve each RECIPE for every platform and write its locks.
 
@@ -141,7 +141,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     force: bool,
     json_mode: bool,
 ) -> int:
-    from envlock.resolve import Options, exit_code, resolve
+    from envlock.resolve.apply import Options, exit_code, resolve
 
     out = Output(json_mode=json_mode)
     if check and (update or force):

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envlock.channels import Credentials, channel_urls, mask, split_credentials
 from envlock.errors import BadInputError
 from envlock.models import SpecSet
+from envlock.net.channels import Credentials, channel_urls, mask, split_credentials
 
 if TYPE_CHECKING:
     from rattler import Gateway

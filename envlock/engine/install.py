@@ -1,8 +1,8 @@
 """The rattler adapter for installing: verified archives in, a linked prefix out.
 
-envlock closes three gaps of py-rattler 0.28 here and in `envlock.fetch`:
+envlock closes three gaps of py-rattler 0.28 here and in `envlock.create.cache`:
 - rattler checks hashes only for http(s): every archive handed to it is a local copy
-  that `envlock.fetch` has already verified against the lock, referenced by file://.
+  that `envlock.create.cache` has already verified against the lock, referenced by file://.
 - a failed install leaves a half-built prefix: rattler links into a fresh staging folder
   beside the target and patches `final` (via `alternative_target_prefix`) into text
   prefixes, entry points and shebangs, so the caller can rename it into place only once
@@ -25,12 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from envlock.channels import split_package_url
+from envlock.create.cache import Verified
+from envlock.create.staging import signals_held
 from envlock.errors import BadInputError, EnvlockError, WorldFailedError, where
-from envlock.fetch import Verified
-from envlock.filenames import scrub_url
-from envlock.lock_source import line_of
-from envlock.staging import signals_held
+from envlock.lock.filenames import scrub_url
+from envlock.lock.source import line_of
+from envlock.net.channels import split_package_url
 
 if TYPE_CHECKING:
     from rattler import InstallerReporter, RepoDataRecord
@@ -194,7 +194,7 @@ async def _record(verified: Verified, lock: Path) -> RepoDataRecord:
 
     package = verified.package
     if verified.index_json is not None:
-        # The archive's index.json as read when envlock.fetch verified it (its stamp):
+        # The archive's index.json as read when envlock.create.cache verified it (its stamp):
         # the same facts as the archive, without decompressing it again.
         record = RepoDataRecord(
             PackageRecord.from_index_json(verified.index_json),

@@ -26,13 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envlock.buildtags import variant_of
-from envlock.channels import DEFAULTS, channel_name, channel_urls, redact, split_credentials
 from envlock.engine.access import Access, access_for, auth_file, new_gateway
 from envlock.engine.runtime import run
 from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
 from envlock.models import Package, SpecSet
+from envlock.net.channels import DEFAULTS, channel_name, channel_urls, redact, split_credentials
 from envlock.specnames import dependency_name
+from envlock.stacks.buildtags import variant_of
 
 if TYPE_CHECKING:
     from rattler import Gateway, RepoDataRecord
@@ -185,7 +185,7 @@ def _channel_urls(specset: SpecSet, alias: str) -> dict[str, str]:
     in priority order. The credentials travel through the auth file (`auth_file`).
 
     `defaults` under the public alias stands for several channels (pkgs/main, pkgs/r,
-    see envlock.channels.channel_urls): each is named as conda names it (`pkgs/main`).
+    see envlock.net.channels.channel_urls): each is named as conda names it (`pkgs/main`).
     """
     out: dict[str, str] = {}
     for ch in specset.channels:

@@ -1,6 +1,6 @@
 """Locked snapshots: a conda-lock.yml (one platform of it) and an @EXPLICIT file.
 
-Both readers belong to `envlock.lockfile` and `envlock.explicit`; this module picks the
+Both readers belong to `envlock.lock.condalock` and `envlock.lock.explicit`; this module picks the
 platform and turns their packages into a Snapshot with PEP 503 pip names.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from envlock.channels import channel_name
 from envlock.errors import BadInputError
-from envlock.lockfile import read_lock
+from envlock.lock.condalock import read_lock
 from envlock.models import Package
+from envlock.net.channels import channel_name
 from envlock.platforms import host_platform
 from envlock.snapshot.model import Snapshot
 
@@ -72,7 +72,7 @@ def read_lock_snapshot(path: Path, *, platform: str | None, prefer: str | None =
 
 def read_explicit_snapshot(path: Path) -> Snapshot:
     """An @EXPLICIT file: name, version, build, channel and subdir from every URL."""
-    from envlock.explicit import read_explicit
+    from envlock.lock.explicit import read_explicit
 
     explicit = read_explicit(path)
     packages = _normalised(explicit.packages)

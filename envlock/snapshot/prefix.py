@@ -15,10 +15,10 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from envlock.channels import channel_name, split_package_url
+from envlock.create.origin import read_origin
 from envlock.errors import BadInputError
 from envlock.models import Package
-from envlock.origin import read_origin
+from envlock.net.channels import channel_name, split_package_url
 from envlock.snapshot.model import Snapshot
 
 _INFO_SUFFIXES = (".dist-info", ".egg-info")

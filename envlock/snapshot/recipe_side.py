@@ -1,7 +1,7 @@
 """An envlock recipe as a snapshot: what `resolve` would ask the solver for, per platform.
 
-The recipe goes through the real expansion (`envlock.recipe.load_recipe` +
-`envlock.stacks.expand`), so its side of a diff holds the stack's packages with their
+The recipe goes through the real expansion (`envlock.recipe.reader.load_recipe` +
+`envlock.stacks.expand.expand`), so its side of a diff holds the stack's packages with their
 build pins (`pytorch 1.13.* *cuda11.7*`, `torchvision 0.14.* *cu117*`, `pyg *
 *torch_1.13.0_cu117*`, `pytorch-mutex * cuda`) and the CUDA intent, not only the names
 written in the file. The recipe is validated as `envlock check` validates it
@@ -25,8 +25,8 @@ def read_recipe_snapshot(path: Path, text: str, *, platform: str | None) -> Snap
 
     Raises BadInputError (exit 2) for a recipe `envlock check` would refuse.
     """
-    from envlock.recipe import load_recipe, validate_specs
-    from envlock.stacks import expand
+    from envlock.recipe.reader import load_recipe, validate_specs
+    from envlock.stacks.expand import expand
 
     recipe = load_recipe(path)
     validate_specs(recipe)  # a recipe check refuses is refused here too, with every bad line

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
-from envlock.channels import channel_name
 from envlock.models import Package
+from envlock.net.channels import channel_name
 from envlock.platforms import SUBDIRS
 
 _CONDA_NAME = re.compile(r"^([A-Za-z0-9_][A-Za-z0-9_.\-]*)(.*)$")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from envlock.channels import channel_name
 from envlock.errors import BadInputError, where
 from envlock.models import Package
+from envlock.net.channels import channel_name
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.specs import parse_pip_line
 from envlock.snapshot.versions import is_exact

@@ -2,7 +2,7 @@
 
 PyYAML's C loader keeps a 5,000-line export under a tenth of a second; its error marks
 give the line of a syntax error, and a bad entry's line is found by scanning the text.
-Scalars stay text (`envlock.lockyaml.safe_loader`): `name: 2023-02-30`, `python: 3.10`
+Scalars stay text (`envlock.lock.yamltext.safe_loader`): `name: 2023-02-30`, `python: 3.10`
 and all-digit builds are read as written, never as dates or numbers; a value an explicit
 tag cannot construct (`!!int abc`) is bad input naming its line.
 """
@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from envlock.errors import BadInputError, where
-from envlock.lockyaml import safe_loader
+from envlock.lock.yamltext import safe_loader
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot, SnapshotKind
 from envlock.snapshot.specs import CondaSpec, parse_conda_spec, parse_pip_line

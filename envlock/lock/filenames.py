@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from envlock.channels import TOKEN_PATTERN as _TOKEN
-from envlock.channels import channel_name, mask, redact, split_package_url
 from envlock.errors import BadInputError
 from envlock.models import Package
+from envlock.net.channels import TOKEN_PATTERN as _TOKEN
+from envlock.net.channels import channel_name, mask, redact, split_package_url
 from envlock.platforms import SUBDIRS
 
 ARCHIVE_SUFFIXES: tuple[str, ...] = (".conda", ".tar.bz2")
@@ -31,7 +31,7 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def scrub_url(url: str) -> str:
     """`url` without credentials, for writing into a lock.
 
-    Passwords and `/t/<token>` parts are removed (envlock.channels.redact), except when
+    Passwords and `/t/<token>` parts are removed (envlock.net.channels.redact), except when
     every credential in the URL is exactly an environment-variable placeholder
     (`${TOKEN}`, as conda-lock writes them with `used_env_vars`): those name a secret,
     they are not one. Anything else, even a secret that starts with `$`, is removed.
@@ -105,7 +105,7 @@ def package_from_url(url: str, *, platform: str | None = None, where: str | None
     `pytorch`); the subdir is the URL's parent folder. `platform` stands in as the subdir
     when that folder is not a conda subdir (a flat mirror). The stored `url` carries no
     fragment: the hash goes to `md5` / `sha256`. Bad URLs raise BadInputError at `where`;
-    its message shows the URL masked (envlock.channels.mask), never a credential.
+    its message shows the URL masked (envlock.net.channels.mask), never a credential.
     """
     url = url.strip()
     bare, _, fragment = url.partition("#")

@@ -29,8 +29,8 @@ import yaml
 
 from envlock import atomic
 from envlock.errors import BadInputError, where
-from envlock.filenames import package_from_url, scrub_url
-from envlock.lockyaml import line_of, safe_loader, scalar
+from envlock.lock.filenames import package_from_url, scrub_url
+from envlock.lock.yamltext import line_of, safe_loader, scalar
 from envlock.models import Manager, Package
 
 LOCK_VERSION = 1

@@ -7,7 +7,7 @@ that needs it (concurrently, through envlock.engine.solve), runs the CUDA guard 
 then writes `DIR/<name>/conda-lock.yml` and every `DIR/<name>/<platform>.lock` together
 (envlock.atomic.write_many): a failure at any step leaves the old lock byte-identical.
 
-The input hash and the lock metadata `--check` reads live in envlock.inputs.
+The input hash and the lock metadata `--check` reads live in envlock.lock.freshness.
 
 pip lines are not locked yet (envlock has no pip layer): the conda part is resolved and
 every result names the pip requirements it leaves out (`pip_not_locked`), so nobody
@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from envlock.channels import DEFAULT_CHANNEL_ALIAS, channel_name, merge_orders
 from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError
-from envlock.inputs import (
+from envlock.lock.freshness import (
     INPUTS_PREFIX,
     LockHead,
     canonical,
@@ -38,13 +37,14 @@ from envlock.inputs import (
     read_lock_head,
     request_inputs,
 )
-from envlock.lock_source import LOCK_FILE
+from envlock.lock.source import LOCK_FILE
 from envlock.models import Package, SpecSet
+from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, channel_name, merge_orders
 from envlock.platforms import KNOWN_PLATFORMS, check_platform
-from envlock.resolve_report import Highlight, Move, Stay, highlights, moves, stays
+from envlock.resolve.report import Highlight, Move, Stay, highlights, moves, stays
 
 if TYPE_CHECKING:
-    from envlock.recipe import Recipe
+    from envlock.recipe.reader import Recipe
 
 Status = Literal["written", "unchanged", "fresh", "stale", "failed"]
 
@@ -154,14 +154,14 @@ class RecipeResult:
 
 def plan(recipe_path: Path, options: Options) -> Plan:
     """Load and expand a recipe, hash each platform, and compare with the existing lock."""
-    from envlock.recipe import load_recipe
+    from envlock.recipe.reader import load_recipe
 
     return plan_recipe(load_recipe(recipe_path), Path(recipe_path), options)
 
 
 def plan_recipe(recipe: Recipe, recipe_path: Path, options: Options) -> Plan:
     """`plan` for a recipe already loaded from `recipe_path`."""
-    from envlock.stacks import expand, require_conda_source
+    from envlock.stacks.expand import expand, require_conda_source
 
     require_conda_source(recipe)
     platforms = options.platforms or recipe.platforms
@@ -235,7 +235,7 @@ def _existing_head(path: Path, *, force: bool) -> tuple[LockHead | None, str | N
 def validate(plan_: Plan) -> None:
     """What only a real resolve checks (it imports rattler, so never under `--check`):
     every spec of the recipe parses as a conda matchspec (all bad ones listed)."""
-    from envlock.recipe import validate_specs
+    from envlock.recipe.reader import validate_specs
 
     validate_specs(plan_.recipe)
 
@@ -258,9 +258,10 @@ def default_cache_dir() -> Path:
 
 def apply(plan_: Plan, options: Options) -> RecipeResult:
     """Solve (unless the lock is fresh), guard, and write every lock file at once."""
-    from envlock import atomic, guard
+    from envlock import atomic
     from envlock.engine.solve import solve_platforms
-    from envlock.lockfile import read_lock
+    from envlock.lock.condalock import read_lock
+    from envlock.resolve import guard
 
     if not plan_.stale and not options.force and not options.update:
         return _result(plan_, "unchanged")
@@ -333,8 +334,8 @@ def _render(
     *,
     old_inputs: Mapping[str, Mapping[str, Any]],
 ) -> dict[Path, str]:
-    from envlock.explicit import render_explicit
-    from envlock.lockfile import Lock, LockChannel, render_lock
+    from envlock.lock.condalock import Lock, LockChannel, render_lock
+    from envlock.lock.explicit import render_explicit
 
     hashes = {**plan_.kept, **plan_.hashes}
     channels = lock_channels(plan_)
@@ -458,7 +459,7 @@ def resolve(
     one becomes a `status: failed` result carrying its error (see `exit_code`).
     `solving(plan)` wraps each apply (a progress spinner).
     """
-    from envlock.recipe import load_recipe, peek_name
+    from envlock.recipe.reader import load_recipe, peek_name
 
     unique: dict[Path, Path] = {}  # one file named twice is resolved once
     for given in recipe_paths:

@@ -1,5 +1,5 @@
 """Field checks for recipe files: one function per kind of value, each raising a message
-that names the key and the fix. `envlock.recipe` walks the file and calls these.
+that names the key and the fix. `envlock.recipe.reader` walks the file and calls these.
 
 Locations: every check receives a `Field` (the dotted key, the file, the 1-based line and
 the value exactly as written in the file) so that its error reads

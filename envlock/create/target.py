@@ -112,7 +112,7 @@ def _condarc_envs_dir() -> Path | None:
         return None
     import yaml
 
-    from envlock.lockfile import safe_loader
+    from envlock.lock.condalock import safe_loader
 
     try:
         data = yaml.load(rc.read_text(encoding="utf-8"), Loader=safe_loader())  # noqa: S506 - safe loader

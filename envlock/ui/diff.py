@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from envlock.diff import CHANGE_ORDER, Change, Drift
+from envlock.diff.core import CHANGE_ORDER, Change, Drift
 from envlock.models import Package
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}

@@ -22,9 +22,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
-from envlock.buildtags import cuda_tag, major_minor, variant_of
 from envlock.errors import AnswerIsNoError
 from envlock.models import Package, SpecSet
+from envlock.stacks.buildtags import cuda_tag, major_minor, variant_of
 
 _CONDA_FORGE_CUDA = re.compile(r"^cuda(\d{2,3})(?=py|_|h|$)")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envlock.errors import BadInputError, where
-from envlock.filenames import package_from_url, scrub_url
+from envlock.lock.filenames import package_from_url, scrub_url
 from envlock.models import Package
 from envlock.specnames import dependency_name
 

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 from envlock.errors import BadInputError, WorldFailedError
-from envlock.filenames import PLACEHOLDER
+from envlock.lock.filenames import PLACEHOLDER
 from envlock.models import Package
 
 CHUNK = 1 << 20
@@ -99,7 +99,7 @@ def download_for(package: Package, alias: str | None = None) -> Download:
     that host only: it is not repeated on a redirect); a `/t/<TOKEN>/` stays in the path,
     where conda servers expect it.
     """
-    from envlock.channels import mask, split_credentials
+    from envlock.net.channels import mask, split_credentials
 
     template = rebased_url(package, alias) if alias else (package.url or "").split("#", 1)[0]
     shown = mask(template)

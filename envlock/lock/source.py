@@ -16,9 +16,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Literal
 
-from envlock.channels import channel_name, split_package_url
 from envlock.errors import BadInputError, where
 from envlock.models import Package
+from envlock.net.channels import channel_name, split_package_url
 from envlock.platforms import host_platform
 from envlock.specnames import dependency_name
 
@@ -80,7 +80,7 @@ def check_request(conda: Iterable[Package], *, lock: Path, platform: str) -> Non
     written by envlock resolve): every requested conda spec must match the locked package
     of its name (rattler's matchspec semantics). A lock without that record passes.
     """
-    from envlock.inputs import read_lock_head
+    from envlock.lock.freshness import read_lock_head
 
     head = read_lock_head(lock)
     request = head.inputs.get(platform) if head is not None else None
@@ -221,13 +221,13 @@ def read_packages(
 ) -> tuple[tuple[Package, ...], str, tuple[str, ...]]:
     """(packages, platform, channel names in priority order) from the lock."""
     if kind == "conda-lock":
-        from envlock.lockfile import read_lock
+        from envlock.lock.condalock import read_lock
 
         lock = read_lock(path)
         plat = platform or host_platform()
         packages = lock.for_platform(plat)
         return packages, plat, tuple(channel_name(c.url) for c in lock.channels)
-    from envlock.explicit import read_explicit
+    from envlock.lock.explicit import read_explicit
 
     explicit = read_explicit(path)
     plat = platform or host_platform()
@@ -244,7 +244,7 @@ def _explicit_channels(path: Path, packages: Iterable[Package]) -> tuple[str, ..
     """Channel order for an explicit file: its sibling conda-lock.yml's, else first use."""
     sibling = path.parent / LOCK_FILE
     if sibling.is_file():
-        from envlock.lockfile import read_lock
+        from envlock.lock.condalock import read_lock
 
         with contextlib.suppress(BadInputError):
             return tuple(channel_name(c.url) for c in read_lock(sibling).channels)

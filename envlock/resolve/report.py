@@ -70,7 +70,7 @@ def moves(
 
 def highlights(packages: Sequence[Package]) -> tuple[Highlight, ...]:
     """The summary rows: python, pytorch, CUDA runtime, cuDNN, torchvision, pyg."""
-    from envlock.buildtags import variant_of
+    from envlock.stacks.buildtags import variant_of
 
     by_name = {p.name: p for p in packages}
     rows: list[Highlight] = []

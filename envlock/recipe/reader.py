@@ -3,7 +3,7 @@
 `load_recipe(path)` reads a recipe (format 1, CONTRACTS.md) with ruamel.yaml so every
 error names file, line, key and the fix, and returns a frozen `Recipe`. A file without
 `stack`, `python` or `envlock` at the top is a plain conda environment.yml instead: it is
-handed to conda-lock's own parser (`envlock.envfile`) and comes back as a `Recipe` of kind
+handed to conda-lock's own parser (`envlock.recipe.envfile`) and comes back as a `Recipe` of kind
 "environment", whose `channels` are the full ordered list.
 """
 
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from envlock import recipe_schema as schema
 from envlock.errors import BadInputError, where
 from envlock.models import ChannelPriority
+from envlock.recipe import schema
 
 RecipeKind = Literal["recipe", "environment"]
 StackSource = Literal["conda", "pip"]
@@ -145,7 +145,7 @@ def load_recipe(path: Path) -> Recipe:
         )
     if any(key in data for key in _RECIPE_MARKERS):
         return _Reader(path, content, data).recipe()
-    from envlock.envfile import load_environment_file
+    from envlock.recipe.envfile import load_environment_file
 
     return load_environment_file(path, data)
 

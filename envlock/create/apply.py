@@ -2,7 +2,7 @@
 
 Plan, then apply. `plan_create` reads the lock, picks the platform and the target prefix
 and looks at the package cache: what will be downloaded, what is cached, how many bytes.
-`apply_create` fetches and verifies every archive against the lock (envlock.fetch), links
+`apply_create` fetches and verifies every archive against the lock (envlock.create.cache), links
 them into a staging folder beside the target (envlock.engine.install), writes the origin
 file, and only then renames the staging folder into place. Any failure removes the
 staging folder; an existing environment replaced with `force` is moved aside first and
@@ -18,14 +18,14 @@ archive is refused (exit 2) instead of producing a broken environment. Archives 
 cannot fit on the package cache's disk are refused before anything starts (exit 4).
 
 Ctrl-C and SIGTERM: the staging folder is removed only after rattler has stopped writing
-into it; a killed run's leftovers are swept by the next create (envlock.staging).
+into it; a killed run's leftovers are swept by the next create (envlock.create.staging).
 
 With a channel alias (`--channel-alias`, `ENVLOCK_CHANNEL_ALIAS`), every package is
 fetched from `<alias>/<channel name>/<subdir>/<file name>` instead of the lock's URL (the
 hash check still guarantees the bytes); credentials in the alias are used for the
 download only. The environment's conda-meta records keep the lock's URLs.
 
-Where environments go without `-p`: see envlock.prefixes.envs_dir.
+Where environments go without `-p`: see envlock.create.target.envs_dir.
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
-from envlock import fetch, staging
-from envlock.channels import check_channel_alias, mask
+from envlock.create import cache as fetch
+from envlock.create import staging
+from envlock.create.origin import Origin, write_origin
+from envlock.create.target import check_env_name, check_target, envs_dir, free_bytes
 from envlock.errors import BadInputError, WorldFailedError
-from envlock.lock_source import (
+from envlock.lock.source import (
     LockKind,
     check_complete,
     check_request,
@@ -51,9 +53,8 @@ from envlock.lock_source import (
     read_packages,
 )
 from envlock.models import Package
-from envlock.origin import Origin, write_origin
+from envlock.net.channels import check_channel_alias, mask
 from envlock.platforms import check_platform, host_platform
-from envlock.prefixes import check_env_name, check_target, envs_dir, free_bytes
 
 Phase = Literal["verify", "fetch", "link"]
 # What the plan knows of a package's archive: "verified" (cached, and its verified-stamp

@@ -1,6 +1,6 @@
 """Stack knowledge applied: a recipe and a platform → the solver request (`SpecSet`).
 
-The facts live in `envlock/data/stacks.yml`, read by `envlock.stack_table`; this module
+The facts live in `envlock/stacks/data/stacks.yml`, read by `envlock.stacks.table`; this module
 applies the channel conventions:
 
 - CUDA on linux/win: `pytorch 1.13.* *cuda11.7*`, `pytorch-cuda 11.7.*` (or
@@ -22,13 +22,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from envlock.channels import channel_name, mask
 from envlock.errors import BadInputError
 from envlock.models import CudaIntent, SpecSet
+from envlock.net.channels import channel_name, mask
 from envlock.platforms import check_platform, os_of
-from envlock.recipe import Recipe, Stack
+from envlock.recipe.reader import Recipe, Stack
 from envlock.specnames import dependency_name
-from envlock.stack_table import (
+from envlock.stacks.table import (
     PYG_WHEEL_PAGE,
     PYTORCH_WHEEL_INDEX,
     TorchRow,

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envlock.channels import channel_name
 from envlock.errors import BadInputError
 from envlock.models import SpecSet
+from envlock.net.channels import channel_name
 from envlock.platforms import KNOWN_PLATFORMS, SUBDIRS
 
 INPUTS_PREFIX = "envlock-inputs-"  # custom_metadata key per platform
@@ -105,7 +105,7 @@ def read_lock_head(path: Path) -> LockHead | None:
     """
     import yaml
 
-    from envlock.lockfile import safe_loader
+    from envlock.lock.condalock import safe_loader
 
     try:
         text = path.read_text(encoding="utf-8")

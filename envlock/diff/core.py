@@ -1,10 +1,10 @@
 """Compare two snapshots: pair packages, classify every difference, rank, explain.
 
 `diff(a, b)` returns a plain `Drift`; rendering (rich table, Markdown, JSON) lives in
-`envlock.render_diff` and the command in `envlock.commands.diff`. No solver, no network.
+`envlock.ui.diff` and the command in `envlock.commands.diff`. No solver, no network.
 
 Pairing: by (manager, name) first; a conda package and a pip package left without a
-partner pair through `envlock.names.pair_key` (`pytorch` ↔ `torch`). Classification: the
+partner pair through `envlock.diff.names.pair_key` (`pytorch` ↔ `torch`). Classification: the
 first of removed, added, version, build, channel, manager that applies; `aspects` lists
 every aspect that differs. An aspect one side does not record is not compared: builds
 against a `--no-builds` export, channels against an export without `channel::`, and
@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from envlock.channels import channel_name
-from envlock.findings import Finding, find
+from envlock.diff.findings import Finding, find
+from envlock.diff.names import is_critical, pair_key
 from envlock.models import Package
-from envlock.names import is_critical, pair_key
+from envlock.net.channels import channel_name
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.versions import same_version
 

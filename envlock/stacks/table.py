@@ -1,7 +1,7 @@
-"""The stack table: what exists for each PyTorch minor, read from envlock/data/stacks.yml.
+"""The stack table: what exists for each PyTorch minor, read from envlock/stacks/data/stacks.yml.
 
 Lookups only (CUDA options, companion versions, wheel tags, virtual packages); turning a
-recipe into a solver request is `envlock.stacks.expand`. Other modules (resolve, import,
+recipe into a solver request is `envlock.stacks.expand.expand`. Other modules (resolve, import,
 doctor) use these lookups directly.
 """
 
@@ -74,7 +74,7 @@ def table() -> StackTable:
     """The stack table shipped in the package (read once)."""
     import yaml
 
-    text = (resources.files("envlock") / "data" / "stacks.yml").read_text(encoding="utf-8")
+    text = (resources.files("envlock.stacks") / "data" / "stacks.yml").read_text(encoding="utf-8")
     data = yaml.load(text, Loader=yaml.CSafeLoader)
     if data.get("format") != 1:
         raise BadInputError("envlock's stack table has an unknown format: reinstall envlock")

@@ -33,11 +33,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from envlock.buildtags import Variant, major_minor, variant_of
+from envlock.diff.names import EXTENSIONS, import_name, pair_key
 from envlock.models import Package
-from envlock.names import EXTENSIONS, import_name, pair_key
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.versions import is_exact, newer, public, same_version
+from envlock.stacks.buildtags import Variant, major_minor, variant_of
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: tuple[Severity, ...] = ("error", "warning", "info")
