@@ -50,3 +50,5 @@ expect_diff envlock diff "$work/out/m3net-export.yml" "$work/out/m3net-drifted.y
 expect_diff envlock diff "$work/out/m3net-export.yml" "$work/out/m3net-drifted.yml" --format markdown --critical-only
 
 printf '\n%sDone.%s Locks: %s/locks/m3net  Environment: %s/envs/m3net\n' "$B" "$R" "$work" "$work"
+printf 'Run envlock yourself: . .venv/bin/activate && envlock --help   (or .venv/bin/envlock --help)\n'
+printf 'The demo channels: export ENVLOCK_CHANNEL_ALIAS=file://%s/%s/mirror\n' "$PWD" "$work"
