@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.recipe.reader import Recipe, Stack, load_recipe, validate_specs
+from envlock.recipe import Recipe, Stack, load_recipe, validate_specs
 from envlock.stacks.expand import expand
 from tests.conftest import REPO
 
