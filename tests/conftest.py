@@ -1,57 +1,28 @@
-"""Shared fixtures: the CLI runner, the corpus folder, the demo mirror."""
+"""Shared fixtures: the CLI runner, the corpus folder, the demo mirror (on disk and over
+HTTP), and the create stage's locks, package caches and isolation.
+
+Plain helpers (`invoke`, `serve_folder`, lock builders …) live in tests/helpers; the names
+below are re-exported from there so that `from tests.conftest import invoke` keeps working.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import json
-import threading
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
 
 from envlock.cli import cli
+from tests.helpers import CORPUS, REPO, QuietHandler, Ran, invoke, resolve_on, serve_folder
 
 if TYPE_CHECKING:
     from envlock.mirror import Mirror
+    from envlock.models import Package
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS = REPO.parent / "shared" / "corpus"
-
-
-@dataclass
-class Ran:
-    """What one CLI invocation produced."""
-
-    exit_code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def invoke(args: Sequence[str]) -> Ran:
-    """Run envlock in-process through `envlock.cli.run`, exit codes mapped as in `main`."""
-    import contextlib
-    import io
-
-    from envlock.cli import run
-
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = run(list(args))
-    return Ran(code, out.getvalue(), err.getvalue())
-
-
-def resolve_on(alias: str, *args: str) -> Ran:
-    """`envlock resolve ARGS --channel-alias ALIAS`, in-process."""
-    return invoke(["resolve", *args, "--channel-alias", alias])
+__all__ = ["CORPUS", "REPO", "QuietHandler", "Ran", "cli", "invoke", "resolve_on", "serve_folder"]
 
 
 @pytest.fixture(autouse=True)
@@ -75,9 +46,6 @@ def corpus() -> Path:
     return CORPUS
 
 
-__all__ = ["CORPUS", "REPO", "QuietHandler", "Ran", "cli", "invoke", "resolve_on", "serve_folder"]
-
-
 # --- the demo mirror (envlock.mirror) and its HTTP tier --------------------------------
 
 
@@ -89,38 +57,69 @@ def demo_mirror(tmp_path_factory: pytest.TempPathFactory) -> Mirror:
     return build_mirror(tmp_path_factory.mktemp("demo-mirror"))
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    """Serves a folder without logging every request; subclass it to guard or fail requests."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve_folder(folder: Path, handler: type[QuietHandler] = QuietHandler) -> Iterator[str]:
-    """Serve `folder` with a real HTTP server on 127.0.0.1 (a free port) in a thread;
-    yield its base URL `http://127.0.0.1:PORT`, and shut it down afterwards."""
-
-    class QuietServer(ThreadingHTTPServer):
-        def handle_error(self, request: Any, client_address: Any) -> None:
-            # A client that hangs up mid-response (rattler cancelling a request) is not
-            # a test failure; anything else still surfaces through the client side.
-            pass
-
-    server = QuietServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, name="http-test", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture(scope="session")
 def http_mirror(demo_mirror: Mirror) -> Iterator[str]:
     """The demo mirror served by a real HTTP server on 127.0.0.1; yields the base URL
     (`http://127.0.0.1:PORT`, channels at `/pytorch`, `/nvidia`, `/pyg`, `/conda-forge`)."""
     with serve_folder(demo_mirror.root) as url:
         yield url
+
+
+# --- the create stage: locks made without resolve, package caches, isolation ----------
+# Modules that create environments say `pytestmark = pytest.mark.usefixtures("isolated")`.
+
+
+@pytest.fixture(scope="module")
+def mirror(demo_mirror: Mirror) -> Path:
+    """The demo mirror's root folder."""
+    return demo_mirror.root
+
+
+@pytest.fixture(scope="module")
+def m3net(mirror: Path) -> tuple[Package, ...]:
+    """A small m3net-like request solved by rattler on the demo mirror (linux-64)."""
+    from tests.helpers.environments import M3NET, solve
+
+    return solve(mirror, M3NET, "linux-64")
+
+
+@pytest.fixture(scope="module")
+def lock_dir(
+    tmp_path_factory: pytest.TempPathFactory, mirror: Path, m3net: tuple[Package, ...]
+) -> Path:
+    """A lock folder of `m3net` (conda-lock.yml and linux-64.lock), written once a module."""
+    from tests.helpers.environments import write_locks
+
+    return write_locks(tmp_path_factory.mktemp("locks") / "m3net", m3net, root=mirror)
+
+
+@pytest.fixture(scope="module")
+def shared_pkgs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One package cache shared by the tests of a module."""
+    return tmp_path_factory.mktemp("pkgs")
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, shared_pkgs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared package cache, envs under tmp_path, cwd = tmp_path."""
+    monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(shared_pkgs))
+    monkeypatch.setenv("ENVLOCK_ENVS_DIR", str(tmp_path / "envs"))
+    monkeypatch.delenv("ENVLOCK_CHANNEL_ALIAS", raising=False)  # it re-bases every URL
+    monkeypatch.delenv("NO_COLOR", raising=False)  # tests that need it set it themselves
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def fresh_pkgs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty package cache, so that archives are really fetched."""
+    pkgs = tmp_path / "fresh-pkgs"
+    monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(pkgs))
+    return pkgs
+
+
+@pytest.fixture
+def mirror_copy(tmp_path: Path, mirror: Path) -> Path:
+    """A private copy of the mirror that a test may damage."""
+    return Path(shutil.copytree(mirror, tmp_path / "mirror-copy"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import REPO, invoke
+from tests.helpers import REPO, invoke
 
 M3NET = str(REPO / "recipes" / "m3net.yml")
 

@@ -15,7 +15,7 @@ from envlock.diff.core import diff
 from envlock.snapshot import read_snapshot
 from envlock.snapshot.locked import lock_platforms
 from envlock.snapshot.versions import is_exact
-from tests.conftest import CORPUS, invoke
+from tests.helpers import CORPUS, invoke
 
 pytestmark = pytest.mark.corpus
 

@@ -1,14 +1,14 @@
 """`envlock create`: a lock replayed into a verified environment, nothing lost on failure.
 
-Locks are made here without `envlock resolve`: rattler solves a small m3net-like request
-against the demo mirror and envlock's own writers write conda-lock.yml and the explicit
-file. Every install is real (py-rattler), into temp prefixes, with one package cache
-shared by the module (tests that must see a download use a fresh one).
+Locks are made here without `envlock resolve` (tests/helpers/environments.py, fixtures in
+tests/conftest.py): rattler solves a small m3net-like request against the demo mirror and
+envlock's own writers write conda-lock.yml and the explicit file. Every install is real
+(py-rattler), into temp prefixes, with one package cache shared by the module (tests that
+must see a download use a fresh one).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from collections.abc import Sequence
@@ -18,182 +18,22 @@ from pathlib import Path
 import pytest
 
 from envlock.create.origin import read_origin
-from envlock.lock.condalock import Lock, LockChannel, write_lock
-from envlock.lock.explicit import render_explicit
-from envlock.mirror import Mirror
 from envlock.models import Package
-from envlock.net.channels import channel_name
-from tests.conftest import invoke
+from tests.helpers import invoke
+from tests.helpers.environments import (
+    CHANNELS,
+    archive_of,
+    file_of,
+    installed,
+    leftovers,
+    locked,
+    said,
+    snapshot,
+    solve,
+    write_locks,
+)
 
-CHANNELS = ("pytorch", "nvidia", "pyg", "conda-forge")
-M3NET = ("python 3.8.*", "pytorch 1.13.* *cuda11.7*", "pytorch-cuda 11.7.*", "torchvision", "pyg")
-LINUX_VIRTUALS = (("__cuda", "11.7"), ("__glibc", "2.17"), ("__unix", "0"), ("__linux", "5.4"))
-
-
-# ---------------------------------------------------------------- helpers
-
-
-def solve(root: Path, specs: Sequence[str], platform: str) -> tuple[Package, ...]:
-    """Solve `specs` against the mirror at `root` with rattler; envlock Packages out."""
-    import rattler
-    from rattler import (
-        Channel,
-        ChannelPriority,
-        GenericVirtualPackage,
-        MatchSpec,
-        PackageName,
-        Version,
-    )
-    from rattler.package import BuildString
-    from rattler.platform import Subdir
-
-    virtuals = LINUX_VIRTUALS if platform.startswith("linux") else (("__unix", "0"),)
-    records = asyncio.run(
-        rattler.solve(
-            [Channel((root / c).as_uri()) for c in CHANNELS],
-            [MatchSpec(s) for s in specs],
-            platforms=[Subdir(platform), Subdir("noarch")],
-            virtual_packages=[
-                GenericVirtualPackage(PackageName(n), Version(v), BuildString("0"))
-                for n, v in virtuals
-            ],
-            channel_priority=ChannelPriority.Strict,
-        )
-    )
-    return tuple(
-        Package(
-            name=r.name.normalized,
-            version=str(r.version),
-            build=str(r.build),
-            build_number=r.build_number,
-            channel=channel_name(r.channel),
-            subdir=r.subdir,
-            url=r.url,
-            md5=r.md5.hex() if r.md5 else None,
-            sha256=r.sha256.hex() if r.sha256 else None,
-            depends=tuple(r.depends),
-            size=r.size,
-        )
-        for r in records
-    )
-
-
-def write_locks(
-    folder: Path, packages: Sequence[Package], platform: str = "linux-64", *, root: Path
-) -> Path:
-    """Write `folder/conda-lock.yml` and `folder/<platform>.lock`; returns the folder."""
-    lock = Lock(
-        platforms=(platform,),
-        channels=tuple(LockChannel(url=(root / c).as_uri()) for c in CHANNELS),
-        content_hash={platform: "test"},
-        sources=("recipes/m3net.yml",),
-        packages={platform: tuple(packages)},
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    write_lock(folder / "conda-lock.yml", lock)
-    (folder / f"{platform}.lock").write_text(
-        render_explicit(platform, packages, input_hash="test"), encoding="utf-8"
-    )
-    return folder
-
-
-def rebase(packages: Sequence[Package], old: Path | str, new: str) -> tuple[Package, ...]:
-    """The same packages with their URLs moved from mirror `old` to base URL `new`."""
-    prefix = old.as_uri() if isinstance(old, Path) else old
-    return tuple(replace(p, url=(p.url or "").replace(prefix, new, 1)) for p in packages)
-
-
-def installed(prefix: Path) -> set[tuple[str, str, str, str]]:
-    """(name, version, build, channel name) of every conda-meta record in `prefix`."""
-    out = set()
-    for meta in (prefix / "conda-meta").glob("*.json"):
-        record = json.loads(meta.read_text(encoding="utf-8"))
-        out.add(
-            (record["name"], record["version"], record["build"], channel_name(record["channel"]))
-        )
-    return out
-
-
-def said(ran: object) -> str:
-    """stderr with rich's line wrapping undone."""
-    return " ".join(str(getattr(ran, "stderr", "")).split())
-
-
-def locked(packages: Sequence[Package]) -> set[tuple[str, str, str, str]]:
-    return {(p.name, p.version, p.build or "", p.channel or "") for p in packages}
-
-
-def leftovers(parent: Path) -> list[str]:
-    return sorted(p.name for p in parent.iterdir() if ".envlock-" in p.name)
-
-
-def snapshot(prefix: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(prefix)): p.read_bytes()
-        for p in sorted(prefix.rglob("*"))
-        if p.is_file() and not p.is_symlink()
-    }
-
-
-# ---------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def mirror(demo_mirror: Mirror) -> Path:
-    """The demo mirror's root folder."""
-    return demo_mirror.root
-
-
-@pytest.fixture(scope="module")
-def m3net(mirror: Path) -> tuple[Package, ...]:
-    return solve(mirror, M3NET, "linux-64")
-
-
-@pytest.fixture(scope="module")
-def lock_dir(
-    tmp_path_factory: pytest.TempPathFactory, mirror: Path, m3net: tuple[Package, ...]
-) -> Path:
-    return write_locks(tmp_path_factory.mktemp("locks") / "m3net", m3net, root=mirror)
-
-
-@pytest.fixture(scope="module")
-def shared_pkgs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("pkgs")
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, shared_pkgs: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Every test: the shared package cache, envs under tmp_path, cwd = tmp_path."""
-    monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(shared_pkgs))
-    monkeypatch.setenv("ENVLOCK_ENVS_DIR", str(tmp_path / "envs"))
-    monkeypatch.delenv("ENVLOCK_CHANNEL_ALIAS", raising=False)  # it re-bases every URL
-    monkeypatch.delenv("NO_COLOR", raising=False)  # tests that need it set it themselves
-    monkeypatch.delenv("FORCE_COLOR", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-@pytest.fixture
-def fresh_pkgs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty package cache, so that archives are really fetched."""
-    pkgs = tmp_path / "fresh-pkgs"
-    monkeypatch.setenv("ENVLOCK_PKGS_DIR", str(pkgs))
-    return pkgs
-
-
-@pytest.fixture
-def mirror_copy(tmp_path: Path, mirror: Path) -> Path:
-    """A private copy of the mirror that a test may damage."""
-    return Path(shutil.copytree(mirror, tmp_path / "mirror-copy"))
-
-
-def archive_of(packages: Sequence[Package], name: str) -> Package:
-    return next(p for p in packages if p.name == name)
-
-
-def file_of(root: Path, package: Package) -> Path:
-    return root / (package.channel or "") / (package.subdir or "") / (package.filename or "")
-
+pytestmark = pytest.mark.usefixtures("isolated")
 
 # ---------------------------------------------------------------- the happy path
 

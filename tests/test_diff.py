@@ -7,7 +7,7 @@ from pathlib import Path
 from envlock.diff.core import diff
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
-from tests.conftest import invoke
+from tests.helpers import invoke
 
 
 def snap(*packages: Package, builds: bool = True, channels: bool = True) -> Snapshot:
@@ -411,7 +411,7 @@ prefix: /opt/envs/m3
 
 
 def test_recipe_side_is_its_expanded_stack(tmp_path: Path) -> None:
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     recipe = REPO / "recipes" / "m3net.yml"
     env = tmp_path / "cpu.yml"
@@ -456,7 +456,7 @@ def test_recipe_side_is_its_expanded_stack(tmp_path: Path) -> None:
 
 
 def test_recipe_is_expanded_for_the_other_sides_platform(tmp_path: Path) -> None:
-    from tests.conftest import REPO
+    from tests.helpers import REPO
 
     osx = tmp_path / "osx.txt"
     osx.write_text(

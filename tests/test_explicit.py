@@ -11,7 +11,7 @@ from envlock.lock.condalock import read_lock
 from envlock.lock.explicit import read_explicit, render_explicit, toposort
 from envlock.lock.filenames import parse_package_filename
 from envlock.models import Package
-from tests.test_lockfile import SECRET_ALIAS, conda, pip, sample_lock
+from tests.helpers.locks import SECRET_ALIAS, conda, pip, sample_lock
 
 HASH = "0" * 64
 

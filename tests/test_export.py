@@ -22,7 +22,7 @@ from envlock.models import Package
 from envlock.net.channels import channel_name
 from envlock.snapshot import read_snapshot
 from envlock.snapshot.export import export_prefix
-from tests.conftest import invoke
+from tests.helpers import invoke
 
 if TYPE_CHECKING:
     from rattler import RepoDataRecord

@@ -17,7 +17,7 @@ import pytest
 from envlock.errors import BadInputError
 from envlock.mirror import SUBDIRS, CatalogRecord, Mirror, build_mirror, demo_catalog
 from envlock.mirror.archive import package_bytes, read_index_json
-from tests.conftest import invoke
+from tests.helpers import invoke
 
 PAPER_DATE = dt.datetime(2023, 3, 1, tzinfo=dt.timezone.utc)
 

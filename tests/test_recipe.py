@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from envlock.errors import BadInputError
-from envlock.recipe.reader import Recipe, Stack, load_recipe, validate_specs
+from envlock.recipe import Recipe, Stack, load_recipe, validate_specs
 from envlock.stacks.expand import expand
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 BASE = 'name: demo\npython: "3.8"\n'
 STACK = BASE + 'stack:\n  pytorch: "1.13"\n'

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +13,8 @@ import pytest
 
 from envlock.mirror import Mirror, build_mirror
 from envlock.mirror.catalog import demo_catalog
-from tests.conftest import REPO, QuietHandler, invoke, serve_folder
-from tests.conftest import resolve_on as resolve
+from tests.helpers import REPO, QuietHandler, conda_lock_command, invoke, serve_folder
+from tests.helpers import resolve_on as resolve
 
 M3NET = REPO / "recipes" / "m3net.yml"
 PLATFORMS = ("linux-64", "osx-64", "win-64")
@@ -38,7 +37,7 @@ def _packages(lock_dir: Path, platform: str) -> dict[str, dict[str, Any]]:
 
 
 def test_m3net_locks_every_platform_and_conda_lock_reads_them(m3net_lock: Path) -> None:
-    from tests.test_lockfile import parse_with_conda_lock
+    from tests.helpers.locks import parse_with_conda_lock
 
     assert sorted(p.name for p in m3net_lock.iterdir()) == [
         "conda-lock.yml",
@@ -67,11 +66,8 @@ def test_m3net_locks_every_platform_and_conda_lock_reads_them(m3net_lock: Path) 
 def test_explicit_file_matches_conda_lock_render(
     m3net_lock: Path, platform: str, tmp_path: Path
 ) -> None:
-    conda_lock = REPO / ".venv" / "bin" / "conda-lock"
-    if not conda_lock.exists():
-        conda_lock = Path(shutil.which("conda-lock") or "conda-lock")
     done = subprocess.run(
-        [str(conda_lock), "render", "--kind", "explicit", "-p", platform,
+        [conda_lock_command(), "render", "--kind", "explicit", "-p", platform,
          str(m3net_lock / "conda-lock.yml")],
         cwd=tmp_path, capture_output=True, text=True, check=False,
     )  # fmt: skip

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from envlock.mirror import Mirror
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 M3NET = REPO / "recipes" / "m3net.yml"
 CLI_RUNS = 40

@@ -23,7 +23,8 @@ from typing import Any
 
 from envlock.errors import BadInputError, where
 from envlock.recipe import schema
-from envlock.recipe.reader import Recipe, key_line
+from envlock.recipe.model import Recipe
+from envlock.recipe.yamlparse import key_line
 
 # The platforms conda-lock's selector filter knows; others fall back to the selector-free
 # lists (`Recipe.dependencies`).
@@ -179,7 +180,7 @@ def _quiet_conda_lock() -> Iterator[None]:
 
 def _mapping_url() -> str:
     """A local, empty PyPI→conda name mapping: conda-lock's default is fetched online."""
-    return str(resources.files("envlock.stacks") / "data" / "empty-pypi-mapping.json")
+    return str(resources.files("envlock.recipe") / "data" / "empty-pypi-mapping.json")
 
 
 def _parse_with_conda_lock(path: Path, content: str) -> dict[str, tuple[str, ...]]:

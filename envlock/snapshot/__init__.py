@@ -5,17 +5,56 @@ Kinds (CONTRACTS.md "Snapshot kinds"): `export` and `micromamba-export` (YAML wi
 (conda-lock.yml), `explicit` (@EXPLICIT), `conda-list` (the `conda list` table), `pip`
 (freeze / requirements) and `prefix` (a folder with conda-meta/). The file name never
 decides: a `requirements.yml` holding a `conda list` table is read as one.
+
+Public names: `read_snapshot`, `read_pair`, `detect_kind` and the `Snapshot` model here;
+`export_prefix` / `render_export` (envlock.snapshot.export) and the prefix reader's
+`scan_prefix` / `read_prefix` / `is_prefix` / `PrefixContents` are loaded on first use,
+so importing the package stays light.
 """
 
 from __future__ import annotations
 
+import importlib
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from envlock.errors import BadInputError
 from envlock.snapshot.model import Snapshot, SnapshotKind
 
-__all__ = ["Snapshot", "SnapshotKind", "detect_kind", "read_pair", "read_snapshot"]
+if TYPE_CHECKING:
+    from envlock.snapshot.export import export_prefix, render_export
+    from envlock.snapshot.prefix import PrefixContents, is_prefix, read_prefix, scan_prefix
+
+__all__ = [
+    "PrefixContents",
+    "Snapshot",
+    "SnapshotKind",
+    "detect_kind",
+    "export_prefix",
+    "is_prefix",
+    "read_pair",
+    "read_prefix",
+    "read_snapshot",
+    "render_export",
+    "scan_prefix",
+]
+
+_HOMES = {
+    **dict.fromkeys(("export_prefix", "render_export"), "export"),
+    **dict.fromkeys(("PrefixContents", "is_prefix", "read_prefix", "scan_prefix"), "prefix"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """A public name of a heavier module, imported the first time it is asked for."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
 
 _EXPLICIT = re.compile(r"^@EXPLICIT\s*$", re.MULTILINE)
 _LOCK_PACKAGE = re.compile(r"^package:\s*$", re.MULTILINE)

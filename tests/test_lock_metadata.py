@@ -1,5 +1,6 @@
-"""resolve's lock metadata and edge cases: channel order across platforms, `-p`, corrupt
-locks and `--force`, metadata that names paths, a bad channel alias, the recipe path."""
+"""What `envlock resolve` writes into a lock's metadata and reads back: channel order kept
+across platforms and `-p`, a corrupt lock replaced with `--force` only, metadata that
+names paths, and sources that do not depend on how the recipe path was typed."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import pytest
 import yaml
 
 from envlock.mirror import Mirror
-from tests.conftest import REPO, invoke
-from tests.conftest import resolve_on as resolve
+from tests.helpers import REPO, invoke
+from tests.helpers import resolve_on as resolve
 
 M3NET = REPO / "recipes" / "m3net.yml"
+
 ORDER = ["pytorch", "nvidia", "pyg", "conda-forge"]
 
 
@@ -33,6 +35,9 @@ def recipe(folder: Path, platforms: str) -> Path:
     path = folder / "m3net.yml"
     path.write_text(M3NET.read_text().replace("[linux-64, osx-64, win-64]", platforms))
     return path
+
+
+# ---------------------------------------------------------------- channel order
 
 
 def test_channel_order_keeps_every_platforms_priority(demo_mirror: Mirror, tmp_path: Path) -> None:
@@ -58,6 +63,9 @@ def test_one_platform_resolved_keeps_the_others_channels(
     assert ran.exit_code == 0, ran.stderr
     assert channel_urls(tmp_path / "m3net") == ORDER  # linux/win packages still need nvidia
     assert invoke(["resolve", *args, "--check"]).exit_code == 0
+
+
+# ---------------------------------------------------------------- corrupt or hostile metadata
 
 
 CORRUPT = "metadata: [unclosed\n"
@@ -103,21 +111,7 @@ def test_lock_metadata_never_names_a_file_to_delete(demo_mirror: Mirror, tmp_pat
     assert metadata(out / "m3net")["platforms"] == ["osx-64"]
 
 
-@pytest.mark.parametrize(
-    ("alias", "shown"),
-    [
-        ("notaurl", "notaurl"),
-        ("ftp://x/ch", "ftp://x/ch"),
-        ("ftp://bob:hunter2@x/ch", "ftp://bob:<PASSWORD>@x/ch"),
-    ],
-)
-def test_a_bad_channel_alias_is_bad_input(tmp_path: Path, alias: str, shown: str) -> None:
-    ran = resolve(alias, str(M3NET), "-o", str(tmp_path), "-p", "osx-64", "--json")
-    assert ran.exit_code == 2
-    doc = ran.json()
-    assert doc["message"].startswith(f"--channel-alias {shown}: expected a base URL")
-    assert "hunter2" not in ran.stdout + ran.stderr
-    assert not (tmp_path / "m3net").exists()
+# ---------------------------------------------------------------- sources
 
 
 def test_the_lock_does_not_depend_on_how_the_recipe_path_was_typed(
