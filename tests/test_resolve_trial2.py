@@ -260,7 +260,7 @@ def test_the_summary_never_cuts_the_build(
 
 
 def test_token_pattern_and_spec_names() -> None:
-    from envlock.net.channels import TOKEN_PATTERN
+    from envlock.net.credentials import TOKEN_PATTERN
     from envlock.stacks.expand import _spec_name
 
     assert TOKEN_PATTERN.findall("https://h/t/abc/pytorch") == ["/t/abc"]

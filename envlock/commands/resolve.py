@@ -10,7 +10,8 @@ import click
 from rich.table import Table
 
 from envlock.errors import BadInputError
-from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias, mask
+from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias
+from envlock.net.credentials import mask
 from envlock.ui.output import Output
 
 HELP = """Solve each RECIPE for every platform and write its locks.
