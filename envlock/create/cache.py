@@ -374,6 +374,7 @@ def _check(package: Package, found: dict[str, str], filename: str, shown: str) -
 __all__ = [
     "ARCHIVES",
     "Download",
+    "OnBytes",
     "Verified",
     "archive_path",
     "cached",
