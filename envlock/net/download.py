@@ -141,8 +141,7 @@ def download(
         tally = _Tally(on_bytes)
         try:
             with os.fdopen(fd, "wb") as out:
-                fetched = _attempt(source, out, dest.name, tally)
-            fetched = Fetched(path=part, sha256=fetched.sha256, md5=fetched.md5, size=fetched.size)
+                fetched = _attempt(source, out, part, dest.name, tally)
             if check is not None:
                 check(fetched)
             part.replace(dest)
@@ -180,8 +179,9 @@ def _remove(part: Path) -> None:
         part.unlink()
 
 
-def _attempt(source: Download, out: BinaryIO, filename: str, count: OnBytes) -> Fetched:
-    """One try: stream `source` into `out`, hashing; _TransientError for a retriable failure."""
+def _attempt(source: Download, out: BinaryIO, part: Path, filename: str, count: OnBytes) -> Fetched:
+    """One try: stream `source` into `out` (the file `part`), hashing; _TransientError
+    for a retriable failure."""
     sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
     with _open(source, filename) as (src, expected):
         while chunk := _read(src, source, filename):
@@ -197,7 +197,7 @@ def _attempt(source: Download, out: BinaryIO, filename: str, count: OnBytes) -> 
             f"{filename}: the download of {source.shown} broke off after {size} of "
             f"{expected} bytes; try again"
         )
-    return Fetched(path=Path(), sha256=sha.hexdigest(), md5=md5.hexdigest(), size=size)
+    return Fetched(path=part, sha256=sha.hexdigest(), md5=md5.hexdigest(), size=size)
 
 
 @contextlib.contextmanager
