@@ -10,9 +10,9 @@ from envlock.net.channels import (
     channel_url,
     check_channel_alias,
     merge_orders,
-    redact,
     split_package_url,
 )
+from envlock.net.credentials import redact
 
 
 @pytest.mark.parametrize(
@@ -56,7 +56,7 @@ def test_split_package_url() -> None:
 
 
 def test_mask_shows_where_secrets_went_without_them() -> None:
-    from envlock.net.channels import mask
+    from envlock.net.credentials import mask
 
     url = "https://user:secret@host.example/t/tk-123/pyg/linux-64/a-1-0.conda"
     assert mask(url) == "https://user:<PASSWORD>@host.example/t/<TOKEN>/pyg/linux-64/a-1-0.conda"
@@ -68,7 +68,7 @@ def test_mask_shows_where_secrets_went_without_them() -> None:
 
 
 def test_split_credentials_moves_them_out_of_the_url() -> None:
-    from envlock.net.channels import Credentials, split_credentials
+    from envlock.net.credentials import Credentials, split_credentials
 
     assert split_credentials("http://alice:p%40ss@h.example:8080/pytorch") == (
         "http://h.example:8080/pytorch",
@@ -102,7 +102,7 @@ def test_split_credentials_moves_them_out_of_the_url() -> None:
 )
 def test_split_credentials_refuses_what_it_cannot_put_back(url: str, message: str) -> None:
     from envlock.errors import BadInputError
-    from envlock.net.channels import split_credentials
+    from envlock.net.credentials import split_credentials
 
     with pytest.raises(BadInputError) as caught:
         split_credentials(url)

@@ -10,9 +10,9 @@ from envlock.errors import BadInputError
 from envlock.lock.filenames import (
     package_from_url,
     parse_package_filename,
-    scrub_url,
     split_hash_fragment,
 )
+from envlock.net.credentials import scrub_url
 from envlock.specnames import dependency_name
 from tests.conftest import invoke
 

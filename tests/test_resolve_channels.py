@@ -100,7 +100,7 @@ def test_a_bad_channel_alias_is_bad_input(tmp_path: Path, alias: str, shown: str
 
 
 def test_token_pattern_and_spec_names() -> None:
-    from envlock.net.channels import TOKEN_PATTERN
+    from envlock.net.credentials import TOKEN_PATTERN
     from envlock.stacks.expand import _spec_name
 
     assert TOKEN_PATTERN.findall("https://h/t/abc/pytorch") == ["/t/abc"]

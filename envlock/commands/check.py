@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from envlock.models import SpecSet
-from envlock.net.channels import mask
+from envlock.net.credentials import mask
 from envlock.platforms import check_platform
 from envlock.ui.output import Output
 

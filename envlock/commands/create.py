@@ -27,7 +27,7 @@ from envlock.create.apply import (
     plan_create,
 )
 from envlock.errors import BadInputError
-from envlock.net.channels import mask
+from envlock.net.credentials import mask
 from envlock.ui.output import Output
 
 _LABELS: dict[Phase, str] = {

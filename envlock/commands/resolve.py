@@ -10,7 +10,9 @@ import click
 from rich.table import Table
 
 from envlock.errors import BadInputError
-from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias, mask
+from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias
+from envlock.net.credentials import mask
+from envlock.net.policy import policy_from_env
 from envlock.ui.output import Output
 
 HELP = """Solve each RECIPE for every platform and write its locks.
@@ -147,6 +149,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     if check and (update or force):
         raise BadInputError("--check only compares: it cannot be combined with --update or --force")
     check_channel_alias(channel_alias)
+    policy_from_env()  # a bad ENVLOCK_HTTP_* setting is refused before any recipe is read
     options = Options(
         platforms=tuple(dict.fromkeys(platforms)),
         out_dir=out_dir,

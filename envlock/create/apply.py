@@ -53,7 +53,9 @@ from envlock.lock.source import (
     read_packages,
 )
 from envlock.models import Package
-from envlock.net.channels import check_channel_alias, mask
+from envlock.net.channels import check_channel_alias
+from envlock.net.credentials import mask
+from envlock.net.policy import policy_from_env
 from envlock.platforms import check_platform, host_platform
 
 Phase = Literal["verify", "fetch", "link"]
@@ -242,6 +244,7 @@ def plan_create(
         check_request(conda, lock=lock_path, platform=plat)
     if channel_alias is not None:
         check_channel_alias(channel_alias)
+    policy_from_env()  # a bad ENVLOCK_HTTP_* setting is refused here, naming no file
     for package in conda:
         fetch.expected_hash(package)
         fetch.require_filename(package)
@@ -324,10 +327,9 @@ def _planned(pkgs_dir: Path, package: Package) -> PlannedPackage:
 
 
 def _file_url_path(url: str) -> Path:
-    from urllib.parse import urlsplit
-    from urllib.request import url2pathname
+    from envlock.net.download import file_path
 
-    return Path(url2pathname(urlsplit(url.split("#", 1)[0]).path))
+    return file_path(url)
 
 
 def _extracted(pkgs_dir: Path, package: Package) -> bool:

@@ -1,8 +1,9 @@
 """Fetch package archives into envlock's package cache, verified against the lock.
 
 py-rattler checks archive hashes only for http(s) downloads, so envlock fetches every
-archive itself (file:// by copying, http(s) with urllib and a timeout), hashes it while
-it streams, and only a verified file is renamed into the cache. A cached archive is
+archive itself (envlock.net.download: file:// by copying, http(s) under the HTTP policy
+of envlock.net.policy), hashes it while it streams, and only a verified file is renamed
+into the cache. A cached archive is
 verified again before each use (re-hashed, or trusted through its verified-stamp, see
 `cached`); a stale one is fetched anew.
 
@@ -17,28 +18,27 @@ can be shared with a group.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import hashlib
-import http.client
 import json
 import os
-import secrets
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Literal
+from typing import Any, Literal
 
 from envlock.errors import BadInputError, WorldFailedError
-from envlock.lock.filenames import PLACEHOLDER
 from envlock.models import Package
+from envlock.net.credentials import (
+    expand_placeholders,
+    mask,
+    missing_variables,
+    placeholders,
+)
+from envlock.net.download import Download, Fetched, OnBytes, download, download_of, new_file
+from envlock.net.policy import HttpPolicy, policy_from_env
 
 CHUNK = 1 << 20
-TIMEOUT_S = 60.0
 ARCHIVES = "archives"
 # Verified-stamps live in <pkgs>/archives/.envlock-verified/<archive file name>.json.
 STAMPS = ".envlock-verified"
@@ -47,37 +47,6 @@ STAMP_KEY = "_envlock_verified"
 # than the verification (git's "racy clean" rule): on a file system with coarse (1-2 s)
 # timestamps, a same-size write in the same tick as the hashing would leave them unchanged.
 RACY_NS = 2_000_000_000
-
-OnBytes = Callable[[int], None]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Download:
-    """Where one archive is requested from. `url` and `headers` may hold secrets (kept
-    out of repr); `shown` is the URL for messages: masked, placeholders unexpanded."""
-
-    url: str = field(repr=False)
-    shown: str
-    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
-    # The secret parts of `url` (token, password, expanded placeholders), as given and
-    # percent-encoded: `hide` takes them out of error texts that quote the URL.
-    secrets: tuple[str, ...] = field(default=(), repr=False)
-
-    def hide(self, text: str) -> str:
-        """`text` (say, an exception's message) with every secret of the URL replaced."""
-        for secret in sorted(self.secrets, key=len, reverse=True):
-            text = text.replace(secret, "<HIDDEN>")
-        return text
-
-
-def placeholders(text: str) -> tuple[str, ...]:
-    """The `${NAME}` variables `text` uses, in order of first use."""
-    return tuple(dict.fromkeys(PLACEHOLDER.findall(text)))
-
-
-def missing_variables(text: str) -> tuple[str, ...]:
-    """The `${NAME}` variables of `text` that the environment does not set."""
-    return tuple(name for name in placeholders(text) if name not in os.environ)
 
 
 def rebased_url(package: Package, alias: str) -> str:
@@ -91,16 +60,17 @@ def rebased_url(package: Package, alias: str) -> str:
     return f"{alias.rstrip('/')}/{package.channel}/{package.subdir}/{filename}"
 
 
-def download_for(package: Package, alias: str | None = None) -> Download:
-    """How to fetch `package`: from the lock's URL, or re-based onto `alias`.
+def download_for(
+    package: Package, alias: str | None = None, policy: HttpPolicy | None = None
+) -> Download:
+    """How to fetch `package`: from the lock's URL, or re-based onto `alias`, under
+    `policy` (default: the one the environment sets, see envlock.net.policy).
 
     `${NAME}` placeholders are expanded from the environment (BadInputError naming the
-    variable when it is unset). `user:password@` becomes an Authorization header (sent to
-    that host only: it is not repeated on a redirect); a `/t/<TOKEN>/` stays in the path,
-    where conda servers expect it.
+    variable when it is unset); credentials are sent as envlock.net.download.download_of
+    says. A bad ENVLOCK_HTTP_* setting is a BadInputError too, so it is refused while
+    planning, before anything is fetched.
     """
-    from envlock.net.channels import mask, split_credentials
-
     template = rebased_url(package, alias) if alias else (package.url or "").split("#", 1)[0]
     shown = mask(template)
     missing = missing_variables(template)
@@ -112,56 +82,17 @@ def download_for(package: Package, alias: str | None = None) -> Download:
             + ("it" if len(missing) == 1 else "them")
             + " (conda-lock's used_env_vars convention), or pass --channel-alias"
         )
-    url = PLACEHOLDER.sub(lambda m: os.environ[m.group(1)], template)
+    policy = policy or policy_from_env()
+    expanded = [os.environ[name] for name in placeholders(template)]
     try:
-        bare, credentials = split_credentials(url)
+        return download_of(
+            expand_placeholders(template), shown=shown, secrets=expanded, policy=policy
+        )
     except BadInputError:
         raise BadInputError(
             f"{require_filename(package)}: {shown}: credentials are supported as "
             "user:password@host or right after the host as /t/<TOKEN>/"
         ) from None
-    hidden = [os.environ[name] for name in placeholders(template)]
-    if credentials is not None:
-        hidden += [credentials.token or "", credentials.password or ""]
-    secret_texts = _secret_forms(hidden)
-    if credentials is None or credentials.token is not None:
-        return Download(url=url, shown=shown, secrets=secret_texts)
-    pair = f"{credentials.username or ''}:{credentials.password or ''}".encode()
-    header = "Basic " + base64.b64encode(pair).decode("ascii")
-    return Download(
-        url=bare, shown=shown, headers=(("Authorization", header),), secrets=secret_texts
-    )
-
-
-def _secret_forms(values: list[str]) -> tuple[str, ...]:
-    """Each non-empty secret as given, unquoted and percent-encoded (as a URL holds it)."""
-    forms = {
-        form
-        for value in values
-        if value
-        for form in (
-            value,
-            urllib.parse.unquote(value),
-            urllib.parse.quote(value, safe=""),
-            urllib.parse.quote(urllib.parse.unquote(value), safe=""),
-        )
-    }
-    return tuple(sorted(forms))
-
-
-def _new_file(folder: Path, name: str, suffix: str = "") -> tuple[int, Path]:
-    """A new file (O_EXCL) in `folder` with the mode open() gives: 0666 less the umask.
-
-    (tempfile.mkstemp makes 0600 files, which a shared package cache cannot use.)
-    """
-    while True:
-        path = folder / f".{name}.{secrets.token_hex(6)}{suffix}"
-        try:
-            return os.open(
-                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
-            ), path
-        except FileExistsError:
-            continue
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -385,7 +316,7 @@ def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
         # Written to a temporary name and renamed, without fsync (envlock.atomic's fsync
         # per file doubled the first warm create): after a crash a stamp is either whole,
         # or empty/unparsable and so ignored (the archive is hashed again).
-        fd, tmp = _new_file(stamp_path.parent, stamp_path.name)
+        fd, tmp = new_file(stamp_path.parent, stamp_path.name)
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(json.dumps(data, sort_keys=True).encode())
@@ -405,44 +336,27 @@ def fetch(
     *,
     source: Download | None = None,
     on_bytes: OnBytes | None = None,
-    timeout: float = TIMEOUT_S,
 ) -> Verified:
     """Download or copy `package`'s archive into the cache and verify it against the lock.
 
-    `source` says where from (default: `download_for(package)`, the lock's URL). Raises
-    WorldFailedError (exit 4) for a missing file, an HTTP error, a timeout or a hash
-    mismatch (naming the file, the hash the lock expects and the hash found); nothing
-    unverified is left in the cache.
+    `source` says where from and under which HTTP policy (default:
+    `download_for(package)`, the lock's URL). Raises WorldFailedError (exit 4) for a
+    missing file, an HTTP error, a timeout (after the policy's retries) or a hash mismatch
+    (naming the file, the hash the lock expects and the hash found); nothing unverified
+    is left in the cache.
     """
     expected_hash(package)  # refuse a package the lock gives no hash for
     source = source or download_for(package)
     dest = archive_path(pkgs_dir, package)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _new_file(dest.parent, dest.name, ".part")
-    try:
-        sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-        with os.fdopen(fd, "wb") as out, _open_url(source, dest.name, timeout) as src:
-            while chunk := _read(src, source, dest.name):
-                out.write(chunk)
-                sha.update(chunk)
-                md5.update(chunk)
-                size += len(chunk)
-                if on_bytes:
-                    on_bytes(len(chunk))
-        found = {"sha256": sha.hexdigest(), "md5": md5.hexdigest()}
-        _check(package, found, dest.name, source.shown)
-        tmp.replace(dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-        raise
+    shown = source.shown
+
+    def check(fetched: Fetched) -> None:
+        _check(package, {"sha256": fetched.sha256, "md5": fetched.md5}, dest.name, shown)
+
+    got = download(source, dest, check=check, on_bytes=on_bytes)
     return Verified(
-        package=package,
-        path=dest,
-        sha256=found["sha256"],
-        md5=found["md5"],
-        size=size,
-        fetched=True,
+        package=package, path=dest, sha256=got.sha256, md5=got.md5, size=got.size, fetched=True
     )
 
 
@@ -457,93 +371,18 @@ def _check(package: Package, found: dict[str, str], filename: str, shown: str) -
             )
 
 
-def _open_url(
-    source: Download, filename: str, timeout: float
-) -> contextlib.AbstractContextManager[BinaryIO]:
-    shown = source.shown
-    scheme = urllib.parse.urlsplit(source.url).scheme
-    if scheme == "file":
-        path = Path(urllib.request.url2pathname(urllib.parse.urlsplit(source.url).path))
-        try:
-            return path.open("rb")
-        except FileNotFoundError:
-            raise WorldFailedError(
-                f"{filename}: not found at {shown}; the channel no longer has the locked "
-                "file. Restore the mirror or re-resolve the lock."
-            ) from None
-        except OSError as error:
-            raise WorldFailedError(f"{filename}: cannot read {shown}: {error.strerror}") from None
-    if scheme not in ("http", "https"):
-        raise BadInputError(
-            f"{filename}: unsupported URL scheme {scheme!r} in {shown}; envlock "
-            "fetches file://, http:// and https:// URLs"
-        )
-    request = urllib.request.Request(source.url, headers={"User-Agent": "envlock"})  # noqa: S310 - scheme checked above
-    for key, value in source.headers:
-        # Unredirected: a redirect to another host must not carry the credentials on.
-        request.add_unredirected_header(key, value)
-    try:
-        response = urllib.request.urlopen(request, timeout=timeout)  # noqa: S310 - scheme checked above
-    except urllib.error.HTTPError as error:
-        error.close()  # it holds the response's socket
-        hint = (
-            "the channel wants credentials: give them in --channel-alias (user:password@host "
-            "or host/t/<TOKEN>) or set the variables the lock's URLs name"
-            if error.code in (401, 403)
-            else "the channel does not serve the locked file. Check the URL or re-resolve the lock."
-        )
-        raise WorldFailedError(
-            f"{filename}: HTTP {error.code} {source.hide(str(error.reason))} from {shown}; {hint}"
-        ) from None
-    except (http.client.InvalidURL, ValueError) as error:  # a bad port, a space in the path
-        raise BadInputError(
-            f"{filename}: the URL {shown} cannot be requested: {source.hide(str(error))}; "
-            "fix the URL in the lock (or pass --channel-alias)"
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError, http.client.HTTPException) as error:
-        reason = source.hide(str(getattr(error, "reason", error)))
-        raise WorldFailedError(
-            f"{filename}: cannot download {shown}: {reason}; check the network and "
-            "try again (verified archives already in the cache are kept)"
-        ) from None
-    stream: BinaryIO = response
-    return stream
-
-
-def _read(src: BinaryIO, source: Download, filename: str) -> bytes:
-    try:
-        return src.read(CHUNK)
-    except (TimeoutError, OSError, http.client.HTTPException) as error:
-        raise WorldFailedError(
-            f"{filename}: the download of {source.shown} broke off: "
-            f"{source.hide(str(error)) or type(error).__name__}; try again"
-        ) from None
-
-
-def copy_tree_size(path: Path) -> int:
-    """Bytes under `path` (files only, symlinks not followed); 0 when it is absent."""
-    total = 0
-    for root, _dirs, files in os.walk(path):
-        for name in files:
-            with contextlib.suppress(OSError):
-                total += (Path(root) / name).lstat().st_size
-    return total
-
-
 __all__ = [
     "ARCHIVES",
     "Download",
+    "OnBytes",
     "Verified",
     "archive_path",
     "cached",
-    "copy_tree_size",
     "default_pkgs_dir",
     "download_for",
     "expected_hash",
     "fetch",
     "hash_file",
-    "missing_variables",
-    "placeholders",
     "rebased_url",
     "stamp_state",
 ]

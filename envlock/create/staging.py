@@ -20,11 +20,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import re
 import secrets
 import shutil
 import signal
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -70,7 +70,7 @@ def new_staging(target: Path) -> Path:
             continue
         break
     try:
-        owner = {"target": str(target), "host": socket.gethostname(), "pid": os.getpid()}
+        owner = {"target": str(target), "host": platform.node(), "pid": os.getpid()}
         (path / OWNER).write_text(json.dumps(owner), encoding="utf-8")
     except BaseException:
         remove(path)
@@ -133,9 +133,9 @@ def sweep_stale(target: Path) -> list[Path]:
                 continue  # a short name says nothing of its target
         elif owner.get("target") != str(target):
             continue
-        elif owner.get("host") == socket.gethostname() and _alive(owner.get("pid")):
+        elif owner.get("host") == platform.node() and _alive(owner.get("pid")):
             continue  # in use by a running create
-        elif owner.get("host") != socket.gethostname():
+        elif owner.get("host") != platform.node():
             continue  # another machine's run: cannot tell whether it is alive
         remove(path)
         if not path.exists():

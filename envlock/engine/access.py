@@ -7,6 +7,11 @@ in-memory file on Linux (memfd, read through /proc/self/fd/N), else a 0600 file 
 private temp folder; gone afterwards. So neither the repodata cache (rattler's
 `*.info.json` keep the URL they fetched) nor a lock ever holds a secret. Messages show
 URLs masked where the secret was sent (`http://host/t/<TOKEN>/pytorch/...`).
+
+The client follows envlock's HTTP policy (envlock.net.policy), taken as plain data (an
+`HttpPolicy`): rattler's RetryMiddleware retries transient failures (5xx, 429, resets,
+timeouts) `retries` times with its own exponential back-off, and the client's timeout,
+which rattler applies to a whole request, body included, is `whole_request_s`.
 """
 
 from __future__ import annotations
@@ -23,14 +28,14 @@ from typing import TYPE_CHECKING, Any
 
 from envlock.errors import BadInputError
 from envlock.models import SpecSet
-from envlock.net.channels import Credentials, channel_urls, mask, split_credentials
+from envlock.net.channels import channel_urls
+from envlock.net.credentials import Credentials, mask, split_credentials
+from envlock.net.policy import HttpPolicy, policy_from_env
 
 if TYPE_CHECKING:
     from rattler import Gateway
 
 _URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s'\"`]+", re.IGNORECASE)
-HTTP_RETRIES = 3  # transient HTTP errors (5xx, resets) are retried with back-off
-HTTP_TIMEOUT_SECONDS = 120
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -115,8 +120,12 @@ def auth_file(access: Access) -> Iterator[Path | None]:
         yield path
 
 
-def new_gateway(cache_dir: Path, auth_path: Path | None = None) -> Gateway:
-    """A Gateway whose client retries transient HTTP failures (rattler's own default does not).
+def new_gateway(
+    cache_dir: Path, auth_path: Path | None = None, policy: HttpPolicy | None = None
+) -> Gateway:
+    """A Gateway whose client follows `policy` (default: the one the environment sets;
+    a bad ENVLOCK_HTTP_* value is a BadInputError). rattler's default client does not
+    retry at all: a repodata request answered 500 would fail the solve at once.
 
     With `auth_path` (see `auth_file`), its AuthenticationMiddleware reads credentials
     from that file only, instead of the user's keyring / RATTLER_AUTH_FILE / netrc.
@@ -126,10 +135,13 @@ def new_gateway(cache_dir: Path, auth_path: Path | None = None) -> Gateway:
 
     from envlock import __version__
 
+    policy = policy or policy_from_env()
+    # Client.default_client / from_config put RetryMiddleware(max_retries) first in
+    # rattler's standard stack (retry, authentication, OCI, GCS, S3).
     options: dict[str, Any] = {
-        "max_retries": HTTP_RETRIES,
+        "max_retries": policy.retries,
         "user_agent": f"envlock/{__version__}",
-        "timeout": HTTP_TIMEOUT_SECONDS,
+        "timeout": policy.whole_request_s,
     }
     if auth_path is None:
         client = Client.default_client(**options)
@@ -137,6 +149,3 @@ def new_gateway(cache_dir: Path, auth_path: Path | None = None) -> Gateway:
         config = Config.from_toml(f"authentication-override-file = {json.dumps(str(auth_path))}")
         client = Client.from_config(config, **options)
     return Gateway(cache_dir=cache_dir, client=client)
-
-
-_URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s'\"`]+", re.IGNORECASE)

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from envlock.create.cache import Verified
 from envlock.create.staging import signals_held
 from envlock.errors import BadInputError, EnvlockError, WorldFailedError, where
-from envlock.lock.filenames import scrub_url
 from envlock.lock.source import line_of
 from envlock.net.channels import split_package_url
+from envlock.net.credentials import scrub_url
 
 if TYPE_CHECKING:
     from rattler import InstallerReporter, RepoDataRecord

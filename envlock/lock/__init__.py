@@ -32,10 +32,8 @@ if TYPE_CHECKING:
         toposort,
     )
     from envlock.lock.filenames import (
-        PLACEHOLDER,
         package_from_url,
         parse_package_filename,
-        scrub_url,
         split_hash_fragment,
     )
     from envlock.lock.freshness import (
@@ -77,10 +75,8 @@ _HOMES = {
     ),
     **dict.fromkeys(
         (
-            "PLACEHOLDER",
             "package_from_url",
             "parse_package_filename",
-            "scrub_url",
             "split_hash_fragment",
         ),
         "filenames",
@@ -117,7 +113,6 @@ __all__ = [
     "LOCKS_DIR",
     "LOCK_FILE",
     "LOCK_VERSION",
-    "PLACEHOLDER",
     "ExplicitFile",
     "Lock",
     "LockChannel",
@@ -140,7 +135,6 @@ __all__ = [
     "render_explicit",
     "render_lock",
     "request_inputs",
-    "scrub_url",
     "split_hash_fragment",
     "toposort",
     "write_lock",

@@ -29,9 +29,10 @@ import yaml
 
 from envlock import atomic
 from envlock.errors import BadInputError, where
-from envlock.lock.filenames import package_from_url, scrub_url
+from envlock.lock.filenames import package_from_url
 from envlock.lock.yamltext import line_of, safe_loader, scalar
 from envlock.models import Manager, Package
+from envlock.net.credentials import scrub_url
 
 LOCK_VERSION = 1
 _NAME_PREFIX = re.compile(r"[A-Za-z0-9_.\-]+")

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envlock.errors import BadInputError, where
-from envlock.lock.filenames import package_from_url, scrub_url
+from envlock.lock.filenames import package_from_url
 from envlock.models import Package
+from envlock.net.credentials import scrub_url
 from envlock.specnames import dependency_name
 
 EXPLICIT_MARKER = "@EXPLICIT"

@@ -10,39 +10,16 @@ holding its hash: `#<32 hex>` is an md5 (conda list --explicit --md5, conda-lock
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from envlock.errors import BadInputError
 from envlock.models import Package
-from envlock.net.channels import TOKEN_PATTERN as _TOKEN
-from envlock.net.channels import channel_name, mask, redact, split_package_url
+from envlock.net.channels import channel_name, split_package_url
+from envlock.net.credentials import mask
 from envlock.platforms import SUBDIRS
 
 ARCHIVE_SUFFIXES: tuple[str, ...] = (".conda", ".tar.bz2")
 _MD5 = re.compile(r"[0-9a-fA-F]{32}")
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
-
-
-# conda-lock's used_env_vars convention: `${NAME}` in a channel or package URL names an
-# environment variable that holds the secret.
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def scrub_url(url: str) -> str:
-    """`url` without credentials, for writing into a lock.
-
-    Passwords and `/t/<token>` parts are removed (envlock.net.channels.redact), except when
-    every credential in the URL is exactly an environment-variable placeholder
-    (`${TOKEN}`, as conda-lock writes them with `used_env_vars`): those name a secret,
-    they are not one. Anything else, even a secret that starts with `$`, is removed.
-    """
-    userinfo = urlsplit(url).netloc.rpartition("@")[0] if "://" in url else ""
-    # channels.TOKEN_PATTERN matches `/t/<token>`: the token is what follows the 3 characters.
-    tokens = [match[3:] for match in _TOKEN.findall(url)]
-    creds = [c for c in (*userinfo.split(":"), *tokens) if c]
-    if creds and all(PLACEHOLDER.fullmatch(c) for c in creds):
-        return url
-    return redact(url)
 
 
 def parse_package_filename(fn: str, *, where: str | None = None) -> tuple[str, str, str]:
@@ -105,7 +82,7 @@ def package_from_url(url: str, *, platform: str | None = None, where: str | None
     `pytorch`); the subdir is the URL's parent folder. `platform` stands in as the subdir
     when that folder is not a conda subdir (a flat mirror). The stored `url` carries no
     fragment: the hash goes to `md5` / `sha256`. Bad URLs raise BadInputError at `where`;
-    its message shows the URL masked (envlock.net.channels.mask), never a credential.
+    its message shows the URL masked (envlock.net.credentials.mask), never a credential.
     """
     url = url.strip()
     bare, _, fragment = url.partition("#")

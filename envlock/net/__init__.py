@@ -1,0 +1,57 @@
+"""The network stage: channel names and URLs, credentials, the one HTTP policy, downloads.
+
+- `channels`: channel names, base URLs, the channel alias, `defaults`.
+- `credentials`: secrets in URLs split off (`split_credentials`), masked for messages
+  (`mask`), removed for files (`redact`, `scrub_url`), `${VAR}` placeholders.
+- `policy`: timeout, retries with back-off and which failures are retried
+  (`ENVLOCK_HTTP_TIMEOUT`, `ENVLOCK_HTTP_RETRIES`, `ENVLOCK_HTTP_BACKOFF`).
+- `download`: an archive fetched under the policy, nothing partial left behind.
+
+Only this package opens sockets (rattler's own client, built in envlock.engine.access
+from an `HttpPolicy`, fetches repodata). These imports are light: urllib.request and
+http.client load only when a download starts.
+"""
+
+from __future__ import annotations
+
+from envlock.net.channels import (
+    DEFAULT_CHANNEL_ALIAS,
+    channel_name,
+    channel_url,
+    channel_urls,
+    check_channel_alias,
+    merge_orders,
+    split_package_url,
+)
+from envlock.net.credentials import (
+    Credentials,
+    mask,
+    redact,
+    scrub_url,
+    split_credentials,
+)
+from envlock.net.download import Download, Fetched, download, download_of
+from envlock.net.policy import HttpPolicy, policy_from_env, retried_error, retried_status
+
+__all__ = [
+    "DEFAULT_CHANNEL_ALIAS",
+    "Credentials",
+    "Download",
+    "Fetched",
+    "HttpPolicy",
+    "channel_name",
+    "channel_url",
+    "channel_urls",
+    "check_channel_alias",
+    "download",
+    "download_of",
+    "mask",
+    "merge_orders",
+    "policy_from_env",
+    "redact",
+    "retried_error",
+    "retried_status",
+    "scrub_url",
+    "split_credentials",
+    "split_package_url",
+]

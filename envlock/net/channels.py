@@ -1,4 +1,4 @@
-"""Channel names, URLs and aliases; credentials never leave this module in clear.
+"""Channel names, URLs and aliases (credentials: envlock.net.credentials).
 
 A channel is written in many ways: `pytorch`, `pytorch::` in a spec,
 `https://conda.anaconda.org/pytorch/linux-64`, `file:///mirror/pytorch`,
@@ -8,107 +8,19 @@ so that locks, exports and prefixes compare; `channel_url` goes the other way.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from envlock.errors import BadInputError
+from envlock.net.credentials import is_url, mask, redact, split_credentials
 from envlock.platforms import SUBDIRS
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 _ANACONDA_DEFAULTS_HOSTS = ("repo.anaconda.com", "repo.continuum.io")
-TOKEN_PATTERN = re.compile(r"/t/[^/]+")  # a conda `/t/<token>` path segment, slash included
 # conda's `defaults` under the public alias (conda's DEFAULT_CHANNELS_UNIX / _WIN).
 ANACONDA_DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
 ANACONDA_DEFAULTS_WIN = "https://repo.anaconda.com/pkgs/msys2"
 DEFAULTS = "defaults"
-_LEADING_TOKEN = re.compile(r"^/t/([^/]+)(?=/|$)")
-
-
-def is_url(channel: str) -> bool:
-    """True for `scheme://...` channels (file, http, https, s3 ...)."""
-    return "://" in channel
-
-
-def redact(url: str) -> str:
-    """Remove `user:password@` and `/t/<token>` from a URL; leave anything else alone."""
-    if not is_url(url):
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc.rsplit("@", 1)[-1]
-    path = TOKEN_PATTERN.sub("", parts.path)
-    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
-
-
-def mask(url: str) -> str:
-    """For messages: `user:<PASSWORD>@` and `/t/<TOKEN>/` instead of the secrets.
-
-    Unlike `redact` (used for locks), the reader still sees that credentials were sent
-    and where: `http://host/t/<TOKEN>/pytorch/...` is the URL that was requested.
-    """
-    if not is_url(url):
-        return url
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user, colon, _ = userinfo.partition(":")
-        netloc = f"{user}:<PASSWORD>@{host}" if colon else f"<USER>@{host}"
-    path = TOKEN_PATTERN.sub("/t/<TOKEN>", parts.path)
-    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Credentials:
-    """What a URL carried for one host: a user and password, or a conda `/t/<token>`."""
-
-    host: str
-    username: str | None = None
-    password: str | None = None
-    token: str | None = None
-
-    def to_rattler(self) -> dict[str, object]:
-        """The value rattler's authentication file keeps for the host."""
-        if self.token is not None:
-            return {"CondaToken": self.token}
-        return {"BasicHTTP": {"username": self.username or "", "password": self.password or ""}}
-
-
-def split_credentials(url: str) -> tuple[str, Credentials | None]:
-    """`url` without `user:password@` and a leading `/t/<token>`, and what was removed.
-
-    Raises BadInputError when the URL carries both (one host holds one kind of
-    credential) or a token that is not the first path segment (it could not be put back
-    where it was).
-    """
-    if not is_url(url):
-        return url, None
-    parts = urlsplit(url)
-    userinfo, at, host = parts.netloc.rpartition("@")
-    token_match = _LEADING_TOKEN.match(parts.path)
-    if not at and token_match is None:
-        if TOKEN_PATTERN.search(parts.path):
-            raise BadInputError(
-                f"{mask(url)}: a /t/<TOKEN> is supported right after the host only "
-                "(https://host/t/<TOKEN>/channel)"
-            )
-        return url, None
-    if at and token_match is not None:
-        raise BadInputError(f"{mask(url)}: give either user:password@ or /t/<TOKEN>, not both")
-    path = parts.path
-    if token_match is not None:
-        credentials = Credentials(host=parts.hostname or host, token=unquote(token_match.group(1)))
-        path = path[token_match.end() :] or ""
-        if TOKEN_PATTERN.search(path):
-            raise BadInputError(f"{mask(url)}: more than one /t/<TOKEN> in the URL")
-    else:
-        user, _, password = userinfo.partition(":")
-        credentials = Credentials(
-            host=parts.hostname or host, username=unquote(user), password=unquote(password)
-        )
-    bare = urlunsplit((parts.scheme, host, path, parts.query, parts.fragment))
-    return bare, credentials
 
 
 def channel_url(channel: str, alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
@@ -214,3 +126,22 @@ def merge_orders(orders: Sequence[Sequence[str]], prefer: Sequence[str] = ()) ->
         merged.append(ready)
         waiting.remove(ready)
     return tuple(merged)
+
+
+__all__ = [
+    "ANACONDA_DEFAULTS",
+    "ANACONDA_DEFAULTS_WIN",
+    "DEFAULTS",
+    "DEFAULT_CHANNEL_ALIAS",
+    "channel_name",
+    "channel_url",
+    "channel_urls",
+    "check_channel_alias",
+    "is_default_alias",
+    "is_url",
+    "mask",  # defined in envlock.net.credentials; here too for callers that name channels
+    "merge_orders",
+    "redact",
+    "split_credentials",
+    "split_package_url",
+]

@@ -1,0 +1,189 @@
+"""Credentials in channel and package URLs: split off, masked, redacted, hidden; one home.
+
+A URL may carry a secret three ways: `https://user:password@host/...`, a conda token
+right after the host (`https://host/t/<token>/channel`), or conda-lock's `${VAR}`
+placeholder naming an environment variable that holds it. envlock sends the secret with
+the request only; what it prints shows the URL masked (`mask`: `<PASSWORD>`, `<TOKEN>`),
+what it writes holds the URL redacted (`redact`, `scrub_url`: the secret removed,
+placeholders kept), and an error text that quotes the real URL is passed through `hide`.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
+
+from envlock.errors import BadInputError
+
+TOKEN_PATTERN = re.compile(r"/t/[^/]+")  # a conda `/t/<token>` path segment, slash included
+_LEADING_TOKEN = re.compile(r"^/t/([^/]+)(?=/|$)")
+# conda-lock's used_env_vars convention: `${NAME}` in a channel or package URL names an
+# environment variable that holds the secret.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+HIDDEN = "<HIDDEN>"
+
+
+def is_url(channel: str) -> bool:
+    """True for `scheme://...` channels (file, http, https, s3 ...)."""
+    return "://" in channel
+
+
+def redact(url: str) -> str:
+    """Remove `user:password@` and `/t/<token>` from a URL; leave anything else alone."""
+    if not is_url(url):
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    path = TOKEN_PATTERN.sub("", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
+
+
+def mask(url: str) -> str:
+    """For messages: `user:<PASSWORD>@` and `/t/<TOKEN>/` instead of the secrets.
+
+    Unlike `redact` (used for locks), the reader still sees that credentials were sent
+    and where: `http://host/t/<TOKEN>/pytorch/...` is the URL that was requested.
+    """
+    if not is_url(url):
+        return url
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user, colon, _ = userinfo.partition(":")
+        netloc = f"{user}:<PASSWORD>@{host}" if colon else f"<USER>@{host}"
+    path = TOKEN_PATTERN.sub("/t/<TOKEN>", parts.path)
+    return urlunsplit((parts.scheme, netloc, path, parts.query, parts.fragment))
+
+
+def scrub_url(url: str) -> str:
+    """`url` without credentials, for writing into a lock.
+
+    Passwords and `/t/<token>` parts are removed (`redact`), except when every
+    credential in the URL is exactly an environment-variable placeholder (`${TOKEN}`, as
+    conda-lock writes them with `used_env_vars`): those name a secret, they are not one.
+    Anything else, even a secret that starts with `$`, is removed.
+    """
+    userinfo = urlsplit(url).netloc.rpartition("@")[0] if is_url(url) else ""
+    # TOKEN_PATTERN matches `/t/<token>`: the token is what follows the 3 characters.
+    tokens = [match[3:] for match in TOKEN_PATTERN.findall(url)]
+    creds = [c for c in (*userinfo.split(":"), *tokens) if c]
+    if creds and all(PLACEHOLDER.fullmatch(c) for c in creds):
+        return url
+    return redact(url)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Credentials:
+    """What a URL carried for one host: a user and password, or a conda `/t/<token>`."""
+
+    host: str
+    username: str | None = None
+    password: str | None = None
+    token: str | None = None
+
+    def to_rattler(self) -> dict[str, object]:
+        """The value rattler's authentication file keeps for the host."""
+        if self.token is not None:
+            return {"CondaToken": self.token}
+        return {"BasicHTTP": {"username": self.username or "", "password": self.password or ""}}
+
+    def basic_auth(self) -> str:
+        """The `Authorization` header value for a user and password (`Basic <base64>`)."""
+        pair = f"{self.username or ''}:{self.password or ''}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+
+def split_credentials(url: str) -> tuple[str, Credentials | None]:
+    """`url` without `user:password@` and a leading `/t/<token>`, and what was removed.
+
+    Raises BadInputError when the URL carries both (one host holds one kind of
+    credential) or a token that is not the first path segment (it could not be put back
+    where it was).
+    """
+    if not is_url(url):
+        return url, None
+    parts = urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    token_match = _LEADING_TOKEN.match(parts.path)
+    if not at and token_match is None:
+        if TOKEN_PATTERN.search(parts.path):
+            raise BadInputError(
+                f"{mask(url)}: a /t/<TOKEN> is supported right after the host only "
+                "(https://host/t/<TOKEN>/channel)"
+            )
+        return url, None
+    if at and token_match is not None:
+        raise BadInputError(f"{mask(url)}: give either user:password@ or /t/<TOKEN>, not both")
+    path = parts.path
+    if token_match is not None:
+        credentials = Credentials(host=parts.hostname or host, token=unquote(token_match.group(1)))
+        path = path[token_match.end() :] or ""
+        if TOKEN_PATTERN.search(path):
+            raise BadInputError(f"{mask(url)}: more than one /t/<TOKEN> in the URL")
+    else:
+        user, _, password = userinfo.partition(":")
+        credentials = Credentials(
+            host=parts.hostname or host, username=unquote(user), password=unquote(password)
+        )
+    bare = urlunsplit((parts.scheme, host, path, parts.query, parts.fragment))
+    return bare, credentials
+
+
+def placeholders(text: str) -> tuple[str, ...]:
+    """The `${NAME}` variables `text` uses, in order of first use."""
+    return tuple(dict.fromkeys(PLACEHOLDER.findall(text)))
+
+
+def missing_variables(text: str, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The `${NAME}` variables of `text` that the environment (`os.environ`) does not set."""
+    env = os.environ if environ is None else environ
+    return tuple(name for name in placeholders(text) if name not in env)
+
+
+def expand_placeholders(text: str, environ: Mapping[str, str] | None = None) -> str:
+    """`text` with every `${NAME}` replaced by its value (KeyError for an unset one:
+    check `missing_variables` first)."""
+    env = os.environ if environ is None else environ
+    return PLACEHOLDER.sub(lambda match: env[match.group(1)], text)
+
+
+def secret_forms(values: Iterable[str]) -> tuple[str, ...]:
+    """Each non-empty secret as given, unquoted and percent-encoded (as a URL holds it),
+    for `hide`."""
+    forms = {
+        form
+        for value in values
+        if value
+        for form in (value, unquote(value), quote(value, safe=""), quote(unquote(value), safe=""))
+    }
+    return tuple(sorted(form for form in forms if form))
+
+
+def hide(text: str, secrets: Iterable[str]) -> str:
+    """`text` (say, an exception's message quoting a URL) with every secret replaced by
+    `<HIDDEN>`, the longest first so that no part of a longer one is left."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    return text
+
+
+__all__ = [
+    "PLACEHOLDER",
+    "TOKEN_PATTERN",
+    "Credentials",
+    "expand_placeholders",
+    "hide",
+    "is_url",
+    "mask",
+    "missing_variables",
+    "placeholders",
+    "redact",
+    "scrub_url",
+    "secret_forms",
+    "split_credentials",
+]
