@@ -50,7 +50,8 @@ class Unsatisfiable:
 
     `conflict`: requested names rattler's explanation involves, in request order.
     `no_candidates`: requested specs (as given) that no record of the channels matches
-    by the cutoff; `unknown`: requested names no channel carries at all.
+    by the cutoff; `unknown`: requested names no channel carries for the platform
+    (nor in noarch).
     `offers`: what the channels hold for the names in `conflict` or `no_candidates`
     (request order; a name nobody carries has none). `lacking_subdir`: names of the
     channels without any package for the platform; `searched`: how many channels were

@@ -80,7 +80,7 @@ class Solved:
     seconds: float
 
 
-def solve(
+def solve_requests(
     requests: Sequence[Request],
     *,
     cache_dir: Path,
@@ -345,4 +345,4 @@ def _same_channel(url: str, reported: str) -> bool:
     return url.rstrip("/") == reported.rstrip("/")
 
 
-__all__ = ["Request", "Solved", "solve", "subdirs", "to_package"]
+__all__ = ["Request", "Solved", "solve_requests", "subdirs", "to_package"]

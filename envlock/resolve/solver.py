@@ -19,7 +19,7 @@ from pathlib import Path
 
 from envlock.engine.access import access_for
 from envlock.engine.candidates import Unsatisfiable
-from envlock.engine.solve import Request, Solved, solve
+from envlock.engine.solve import Request, Solved, solve_requests
 from envlock.errors import AnswerIsNoError
 from envlock.models import Package, SpecSet
 from envlock.net.channels import DEFAULTS, channel_name, channel_urls, redact, split_credentials
@@ -36,7 +36,7 @@ def solve_platforms(
 ) -> dict[str, Solved]:
     """Solve every SpecSet (one per platform) concurrently; all succeed or one error.
 
-    `locked` and `update` as in envlock.engine.solve.solve. Raises AnswerIsNoError
+    `locked` and `update` as in envlock.engine.solve.solve_requests. Raises AnswerIsNoError
     (unsatisfiable, with what the channels do offer), BadInputError (an invalid
     matchspec, a channel the alias does not serve) or WorldFailedError (fetching
     repodata failed).
@@ -62,10 +62,12 @@ def solve_specsets(
     update: Collection[str] = (),
 ) -> dict[str, Solved | Unsatisfiable]:
     """Like `solve_platforms`, with an unsatisfiable platform returned as its facts
-    (see envlock.engine.solve.solve for which platforms a failure leaves out)."""
+    (see envlock.engine.solve.solve_requests for which platforms a failure leaves out)."""
     access = access_for(specsets, channel_alias)
     requests = [request_for(s, channel_alias) for s in specsets]
-    outcome = solve(requests, cache_dir=cache_dir, access=access, locked=locked, update=update)
+    outcome = solve_requests(
+        requests, cache_dir=cache_dir, access=access, locked=locked, update=update
+    )
     return {
         platform: _named(result) if isinstance(result, Solved) else result
         for platform, result in outcome.items()
