@@ -82,21 +82,11 @@ async def unsatisfiable(gateway: Gateway, request: Request, text: str) -> Unsati
     names = _requested_names(request)
     conflict = tuple(n for n in names if n in said.words)
     try:
-        records = await _records_of(gateway, request, names)
+        no_candidates, unknown, offered = await _what_is_there(gateway, request, names, conflict)
     except Exception:  # suggestions are a courtesy; the conflict is the answer
-        records = None
-    no_candidates: tuple[str, ...] = ()
-    unknown: tuple[str, ...] = ()
-    offered: tuple[Offer, ...] = ()
-    if records is not None:
-        no_candidates = _without_candidates(request, records)
-        unknown = tuple(n for n in names if not records.get(n))
-        wanted = set(conflict) | {_name(s) for s in no_candidates}
-        offered = tuple(
-            _offer(request, n, records[n]) for n in names if n in wanted and records.get(n)
-        )
+        no_candidates, unknown, offered = (), (), ()
     try:
-        lacking = await channels_without(gateway, request)
+        lacking = await _channels_without(gateway, request)
     except Exception:  # as above
         lacking = []
     return Unsatisfiable(
@@ -111,13 +101,22 @@ async def unsatisfiable(gateway: Gateway, request: Request, text: str) -> Unsati
     )
 
 
-async def offers(gateway: Gateway, request: Request, names: Sequence[str]) -> list[Offer]:
-    """What the request's channels offer for `names` on its platform (names not found: none)."""
+# ---------------------------------------------------------------- internals
+
+
+async def _what_is_there(
+    gateway: Gateway, request: Request, names: Sequence[str], conflict: Sequence[str]
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Offer, ...]]:
+    """(specs without candidates, names nobody carries, offers for the names involved)."""
     records = await _records_of(gateway, request, names)
-    return [_offer(request, n, records[n]) for n in names if records.get(n)]
+    no_candidates = _without_candidates(request, records)
+    unknown = tuple(n for n in names if not n.startswith("__") and not records.get(n))
+    wanted = set(conflict) | {_name(s) for s in no_candidates}
+    offered = tuple(_offer(request, n, records[n]) for n in names if n in wanted and records.get(n))
+    return no_candidates, unknown, offered
 
 
-async def channels_without(gateway: Gateway, request: Request) -> list[str]:
+async def _channels_without(gateway: Gateway, request: Request) -> list[str]:
     """Names of the request's channels that have no packages at all for its platform."""
     from rattler import Subdir
 
@@ -129,9 +128,6 @@ async def channels_without(gateway: Gateway, request: Request) -> list[str]:
         if not names:
             missing.append(name)
     return missing
-
-
-# ---------------------------------------------------------------- internals
 
 
 def _requested_names(request: Request) -> list[str]:
@@ -238,4 +234,4 @@ def published_by(record: RepoDataRecord, cutoff: dt.datetime) -> bool:
     return stamp is None or stamp <= cutoff
 
 
-__all__ = ["Offer", "Unsatisfiable", "channels_without", "offers", "unsatisfiable"]
+__all__ = ["Offer", "Unsatisfiable", "unsatisfiable"]
