@@ -86,7 +86,8 @@ def _realistic_payload(
 
 
 def _timed_create(lock: Path, prefix: Path, pkgs: Path) -> float:
-    from envlock.create.apply import apply_create, plan_create
+    from envlock.create.apply import apply_create
+    from envlock.create.plan import plan_create
 
     started = time.perf_counter()
     apply_create(plan_create(lock, platform="linux-64", prefix=prefix, pkgs_dir=pkgs))

@@ -119,8 +119,8 @@ def median_time(fn: Callable[[], object], runs: int) -> float:
 
 
 def bench_concurrency(recipe: Path, alias: str, work: Path, runs: int) -> tuple[float, float]:
-    from envlock.engine.solve import solve_platforms
-    from envlock.resolve.apply import Options, plan
+    from envlock.resolve.plan import Options, plan
+    from envlock.resolve.solver import solve_platforms
 
     three = plan(recipe, Options(out_dir=work / "locks"))
     one = plan(recipe, Options(platforms=("linux-64",), out_dir=work / "locks"))
@@ -178,7 +178,8 @@ def bench_overhead(recipe: Path, alias: str, work: Path, runs: int) -> tuple[flo
     )
 
     from envlock.net.channels import channel_url
-    from envlock.resolve.apply import Options, apply, plan
+    from envlock.resolve.apply import apply
+    from envlock.resolve.plan import Options, plan
 
     options = Options(
         platforms=("linux-64",), out_dir=work / "overhead", channel_alias=alias, force=True,
@@ -216,7 +217,7 @@ def bench_overhead(recipe: Path, alias: str, work: Path, runs: int) -> tuple[flo
 BIG_SCRIPT = """
 import resource, sys, time
 from pathlib import Path
-from envlock.engine.solve import solve_platforms
+from envlock.resolve.solver import solve_platforms
 from envlock.models import SpecSet
 specs = tuple(sys.argv[3:])
 s = SpecSet(platform="linux-64", specs=specs, channels=("conda-forge",))

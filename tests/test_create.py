@@ -286,7 +286,8 @@ class _Intruder:
 def test_an_environment_that_appears_while_creating_is_replaced_only_with_force(
     tmp_path: Path, lock_dir: Path, m3net: tuple[Package, ...], force: bool
 ) -> None:
-    from envlock.create.apply import apply_create, plan_create
+    from envlock.create.apply import apply_create
+    from envlock.create.plan import plan_create
     from envlock.errors import BadInputError
 
     prefix = tmp_path / "envs" / "foo"
@@ -315,7 +316,8 @@ def test_an_environment_that_appears_while_creating_is_replaced_only_with_force(
 def test_an_empty_folder_that_appears_while_creating_counts_as_absent(
     tmp_path: Path, lock_dir: Path, m3net: tuple[Package, ...]
 ) -> None:
-    from envlock.create.apply import apply_create, plan_create
+    from envlock.create.apply import apply_create
+    from envlock.create.plan import plan_create
 
     prefix = tmp_path / "envs" / "foo"
     result = apply_create(plan_create(lock_dir, name="foo"), _Intruder(prefix, "empty folder"))

@@ -69,9 +69,9 @@ def test_dry_run_says_unknown_sizes_are_unknown(
 def test_too_little_space_for_the_downloads_is_refused_before_starting(
     tmp_path: Path, lock_dir: Path, fresh_pkgs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import envlock.create.apply
+    import envlock.create.target
 
-    monkeypatch.setattr(envlock.create.apply, "free_bytes", lambda _path: 1000)
+    monkeypatch.setattr(envlock.create.target, "free_bytes", lambda _path: 1000)
     prefix = tmp_path / "env"
     ran = invoke(["create", str(lock_dir), "-p", str(prefix), "--json"])
     assert ran.exit_code == 4, ran.stderr

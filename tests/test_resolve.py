@@ -241,10 +241,10 @@ def test_guard_trips_when_the_solver_hands_back_a_cpu_build(
     cpu_only_mirror: Mirror, tmp_path: Path
 ) -> None:
     """A request that does not pin builds: the real solver picks CPU, the guard says no."""
-    from envlock.engine.solve import solve_platforms
     from envlock.errors import AnswerIsNoError
     from envlock.models import CudaIntent, SpecSet
     from envlock.resolve import guard
+    from envlock.resolve.solver import solve_platforms
     from envlock.stacks.expand import virtual_packages
 
     specset = SpecSet(

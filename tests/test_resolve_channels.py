@@ -41,8 +41,7 @@ def test_defaults_expands_as_conda_does_under_the_public_alias() -> None:
 
 
 def test_the_solver_gets_defaults_in_place_with_conda_names() -> None:
-    from envlock.engine.access import access_for
-    from envlock.engine.solve import _channel_urls, _with_channel_url
+    from envlock.resolve.solver import _channel_urls, _with_channel_url, access_for
 
     specset = SpecSet(platform="linux-64", specs=("numpy",),
                       channels=("pytorch", "nvidia", "defaults", "conda-forge"))  # fmt: skip

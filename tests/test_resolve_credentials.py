@@ -120,8 +120,9 @@ def test_the_auth_file_lives_only_for_the_run(memfd: bool, monkeypatch: pytest.M
     import os
     import stat
 
-    from envlock.engine.access import access_for, auth_file
+    from envlock.engine.access import auth_file
     from envlock.models import SpecSet
+    from envlock.resolve.solver import access_for
 
     if not memfd:  # the fallback other systems take: a 0600 file in a 0700 folder
         monkeypatch.delattr(os, "memfd_create", raising=False)
@@ -149,9 +150,9 @@ def test_the_auth_file_lives_only_for_the_run(memfd: bool, monkeypatch: pytest.M
 
 
 def test_one_host_takes_one_set_of_credentials() -> None:
-    from envlock.engine.access import access_for
     from envlock.errors import BadInputError
     from envlock.models import SpecSet
+    from envlock.resolve.solver import access_for
 
     specset = SpecSet(
         platform="linux-64",

@@ -26,8 +26,8 @@ LIBRARY_RUNS = 24
 LIBRARY_SCRIPT = """
 import sys
 from pathlib import Path
-from envlock.resolve.apply import Options, plan
-from envlock.engine.solve import solve_platforms
+from envlock.resolve.plan import Options, plan
+from envlock.resolve.solver import solve_platforms
 p = plan(Path(sys.argv[1]), Options(platforms=("linux-64",), out_dir=Path(sys.argv[3])))
 solved = solve_platforms(p.specsets, channel_alias=sys.argv[2], cache_dir=Path(sys.argv[3]))
 print(len(solved["linux-64"].packages))

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from envlock.engine.solve import solve_platforms
 from envlock.errors import AnswerIsNoError, BadInputError
 from envlock.models import CudaIntent, SpecSet, VirtualPackage
+from envlock.resolve.solver import solve_platforms
 
 REPODATA = "repodata/conda__rattler__test-data__channels__pytorch__linux-64__repodata.json"
 LINUX_CUDA = (

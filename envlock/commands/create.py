@@ -18,14 +18,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from envlock.create.apply import (
-    CreatePlan,
-    CreateResult,
-    Phase,
-    apply_create,
-    interrupted,
-    plan_create,
-)
+from envlock.create.apply import CreateResult, apply_create, interrupted
+from envlock.create.plan import CreatePlan, Phase, plan_create
 from envlock.errors import BadInputError
 from envlock.net.credentials import mask
 from envlock.ui.output import Output

@@ -143,7 +143,8 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     force: bool,
     json_mode: bool,
 ) -> int:
-    from envlock.resolve.apply import Options, exit_code, resolve
+    from envlock.resolve.apply import exit_code, resolve
+    from envlock.resolve.plan import Options
 
     out = Output(json_mode=json_mode)
     if check and (update or force):

@@ -1,5 +1,83 @@
-"""The one adapter around py-rattler: solving, installing, indexing.
+"""The one adapter around py-rattler: solving, installing, indexing, matching specs.
 
-Nothing outside this package imports rattler; it exchanges envlock models only.
-Import the submodules lazily (they load the rattler extension).
+Nothing outside this package imports rattler, and this package imports nothing from
+envlock's stages: it takes and returns plain records (envlock.models, the records
+below) and paths. Its names load lazily (on first use), so importing `envlock.engine`
+does not load the rattler extension.
+
+- solving: `Request` → `Solved` or `Unsatisfiable` (`Offer`s) — envlock.engine.solve
+- installing: `Archive` → `Prepared` → a linked prefix — envlock.engine.install
+- matching: `Unmet`, `unmet_depends`, `unmet_request`, `spec_problems`
+- versions: `sorted_versions` (rattler's order); channels: `index_channel`
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envlock.engine.access import Access
+    from envlock.engine.candidates import Offer, Unsatisfiable
+    from envlock.engine.index import index_channel
+    from envlock.engine.install import Archive, Mismatch, Prepared, install_verified, prepare
+    from envlock.engine.matching import Unmet, unmet_depends, unmet_request
+    from envlock.engine.rattler_text import RattlerText, read_rattler_text
+    from envlock.engine.solve import Request, Solved, solve_requests
+    from envlock.engine.specs import spec_problems
+    from envlock.engine.versions import sorted_versions
+
+_HOMES = {
+    "Access": "access",
+    "Archive": "install",
+    "Mismatch": "install",
+    "Offer": "candidates",
+    "Prepared": "install",
+    "RattlerText": "rattler_text",
+    "Request": "solve",
+    "Solved": "solve",
+    "Unmet": "matching",
+    "Unsatisfiable": "candidates",
+    "index_channel": "index",
+    "install_verified": "install",
+    "prepare": "install",
+    "read_rattler_text": "rattler_text",
+    "solve_requests": "solve",
+    "sorted_versions": "versions",
+    "spec_problems": "specs",
+    "unmet_depends": "matching",
+    "unmet_request": "matching",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use (the module loads rattler)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
+
+__all__ = [
+    "Access",
+    "Archive",
+    "Mismatch",
+    "Offer",
+    "Prepared",
+    "RattlerText",
+    "Request",
+    "Solved",
+    "Unmet",
+    "Unsatisfiable",
+    "index_channel",
+    "install_verified",
+    "prepare",
+    "read_rattler_text",
+    "solve_requests",
+    "sorted_versions",
+    "spec_problems",
+    "unmet_depends",
+    "unmet_request",
+]

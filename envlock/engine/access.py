@@ -21,15 +21,12 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envlock.errors import BadInputError
-from envlock.models import SpecSet
-from envlock.net.channels import channel_urls
-from envlock.net.credentials import Credentials, mask, split_credentials
+from envlock.net.credentials import Credentials, mask
 from envlock.net.policy import HttpPolicy, policy_from_env
 
 if TYPE_CHECKING:
@@ -61,33 +58,6 @@ class Access:
             return mask(url)
 
         return _URL.sub(one, text)
-
-
-def access_for(specsets: Sequence[SpecSet], alias: str) -> Access:
-    """Split the credentials off every channel URL of `specsets` (see `Access`).
-
-    Raises BadInputError when two URLs give one host different credentials.
-    """
-    auth: dict[str, Credentials] = {}
-    shown: dict[str, str] = {}
-    for specset in specsets:
-        urls = (
-            url.rstrip("/")
-            for channel in specset.channels
-            for url in channel_urls(channel, alias, specset.platform)
-        )
-        for url in urls:
-            bare, credentials = split_credentials(url)
-            if credentials is None:
-                continue
-            known = auth.setdefault(credentials.host, credentials)
-            if known != credentials:
-                raise BadInputError(
-                    f"two channel URLs give {credentials.host} different credentials "
-                    f"({mask(url)}): one host takes one set of credentials per resolve"
-                )
-            shown[bare] = mask(url)
-    return Access(auth=auth, shown=shown)
 
 
 @contextlib.contextmanager

@@ -1,8 +1,8 @@
 """The rattler adapter for installing: verified archives in, a linked prefix out.
 
-envlock closes three gaps of py-rattler 0.28 here and in `envlock.create.cache`:
+envlock closes three gaps of py-rattler 0.28 here and in envlock.create:
 - rattler checks hashes only for http(s): every archive handed to it is a local copy
-  that `envlock.create.cache` has already verified against the lock, referenced by file://.
+  the caller has already verified (envlock.create.cache), referenced by file://.
 - a failed install leaves a half-built prefix: rattler links into a fresh staging folder
   beside the target and patches `final` (via `alternative_target_prefix`) into text
   prefixes, entry points and shebangs, so the caller can rename it into place only once
@@ -10,8 +10,12 @@ envlock closes three gaps of py-rattler 0.28 here and in `envlock.create.cache`:
 - an edited extracted cache entry is reused: the package cache is opened with
   `ValidationMode.full()`, so every extracted file is checked against its paths.json hash
   and a bad entry is extracted again from the verified archive.
-After linking, each conda-meta record gets back the lock's URL and channel (rattler wrote
-the local file:// URL it was given), so conda, mamba and `envlock diff` see the channel.
+After linking, each conda-meta record gets back the URL and channel its `Archive` names
+(rattler wrote the local file:// URL it was given), so conda, mamba and `envlock diff`
+see the channel.
+
+Signals are the caller's: rattler runs in a thread of its own here, and the caller holds
+Ctrl-C and SIGTERM around these calls (envlock.create.link).
 """
 
 from __future__ import annotations
@@ -25,17 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from envlock.create.cache import Verified
-from envlock.create.staging import signals_held
-from envlock.errors import BadInputError, EnvlockError, WorldFailedError, where
-from envlock.lock.source import line_of
-from envlock.net.channels import split_package_url
-from envlock.net.credentials import scrub_url
+from envlock.engine.matching import Unmet, unmet_depends
+from envlock.engine.rattler_text import read_rattler_text
+from envlock.errors import BadInputError, EnvlockError, WorldFailedError
 
 if TYPE_CHECKING:
     from rattler import InstallerReporter, RepoDataRecord
-
-    from envlock.engine.matching import Unmet
 
 OnLinked = Callable[[str], None]
 
@@ -45,62 +44,81 @@ _CACHEDIR_TAG = "CACHEDIR.TAG"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Prepared:
-    """Verified archives with the records read from their own info/index.json."""
+class Archive:
+    """One archive on local disk whose bytes the caller has verified.
 
-    archives: tuple[Verified, ...]
-    records: tuple[Any, ...]  # rattler RepoDataRecords, in the order of `archives`
-
-
-def prepare(archives: Sequence[Verified], *, lock: Path, final: Path) -> Prepared:
-    """Read each verified archive's record and check the set against itself.
-
-    Raises BadInputError (exit 2, where = `lock` and the package's line) when an archive
-    is not the package the lock names, or when an archive's own depends/constrains are
-    not met by the locked set (the lock was edited after it was resolved: say pytorch
-    pointed at a CPU archive with `pytorch-mutex 1.0 cuda` still locked). Nothing is
-    created on disk here. A broken archive is a WorldFailedError naming `final`.
+    `name`, `version` and `build` are what it must hold (`build` None: any); `url` and
+    `channel` are what its conda-meta record names once linked (`url` "": rattler's
+    file:// URL is kept). `index_json` is its info/index.json already read from it
+    (None: read from the archive).
     """
-    # Signals held (then re-raised) so that none lands inside the event loop's machinery.
-    with signals_held() as arrived:
-        try:
-            records = asyncio.run(_records(archives, lock))
-        except Exception as error:  # rattler's own classes; _raise sorts them out
-            _raise(error, final, final)
-    if arrived:
-        raise KeyboardInterrupt
-    from envlock.engine.matching import unmet_depends
 
-    unmet = unmet_depends(records)
-    if unmet:
-        raise _inconsistent(unmet, archives, lock)
-    return Prepared(archives=tuple(archives), records=tuple(records))
+    path: Path
+    name: str
+    version: str
+    build: str | None
+    sha256: str
+    md5: str
+    size: int
+    url: str = ""
+    channel: str = ""
+    index_json: Path | None = None
 
 
-async def _records(archives: Sequence[Verified], lock: Path) -> list[RepoDataRecord]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Mismatch:
+    """An archive whose own record names another package than it must hold."""
+
+    archive: Archive
+    wants: str  # `name=version=build` it must hold
+    holds: str  # `name=version=build` read from the archive
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Prepared:
+    """Archives with the records read from their own info/index.json, and what is wrong
+    with the set: `mismatched` archives, else the depends/constrains it does not meet."""
+
+    archives: tuple[Archive, ...]
+    records: tuple[Any, ...]  # rattler RepoDataRecords, in the order of `archives`
+    mismatched: tuple[Mismatch, ...] = ()
+    unmet: tuple[Unmet, ...] = ()
+
+
+def prepare(archives: Sequence[Archive], *, final: Path) -> Prepared:
+    """Read each archive's record and check the set against itself.
+
+    Returns what is wrong as data (`mismatched`, `unmet`; the caller words it). Nothing
+    is created on disk. A broken archive is a WorldFailedError naming `final`.
+    """
+    try:
+        records = asyncio.run(_records(archives))
+    except Exception as error:  # rattler's own classes; _raise sorts them out
+        _raise(error, final, final)
+    mismatched = tuple(
+        Mismatch(archive=a, wants=wants, holds=holds)
+        for a, r in zip(archives, records, strict=True)
+        if (holds := _holds(r)) != (wants := _wanted(a, r))
+    )
+    return Prepared(
+        archives=tuple(archives),
+        records=tuple(records),
+        mismatched=mismatched,
+        unmet=() if mismatched else tuple(unmet_depends(records)),
+    )
+
+
+async def _records(archives: Sequence[Archive]) -> list[RepoDataRecord]:
     # Reading index.json from each archive is independent work: let rattler overlap it.
-    return list(await asyncio.gather(*(_record(verified, lock) for verified in archives)))
+    return list(await asyncio.gather(*(_record(archive) for archive in archives)))
 
 
-def _inconsistent(unmet: Sequence[Unmet], archives: Sequence[Verified], lock: Path) -> EnvlockError:
-    first = unmet[0]
-    holds = (
-        f"the lock holds {first.holds} instead"
-        if first.holds is not None
-        else "the lock holds no package of that name"
-    )
-    more = f" (and {len(unmet) - 1} more unmet)" if len(unmet) > 1 else ""
-    name = first.package.split(" ", 1)[0]
-    archive = next((v for v in archives if v.package.name.lower() == name), None)
-    line = line_of(lock, archive.path.name) if archive is not None else None
-    return BadInputError(
-        f"the lock is inconsistent: {first.package} (its archive's info/index.json) "
-        f"{'depends on' if first.kind == 'depends' else 'constrains'} `{first.spec}`, but "
-        f"{holds}{more}. The lock was edited after it was resolved (its entries no longer "
-        "match the archives they name); nothing was installed. Re-resolve it (envlock "
-        "resolve RECIPE)",
-        where=where(lock, line),
-    )
+def _holds(record: RepoDataRecord) -> str:
+    return f"{record.name.normalized}={record.version}={record.build}"
+
+
+def _wanted(archive: Archive, record: RepoDataRecord) -> str:
+    return f"{archive.name.lower()}={archive.version}={archive.build or record.build}"
 
 
 def install_verified(
@@ -116,13 +134,15 @@ def install_verified(
 
     `pkgs_dir` is the shared package cache (extracted packages beside `archives/`).
     Raises WorldFailedError when rattler fails (disk full, a broken archive) and
-    BadInputError when the lock is wrong in a way only linking shows; the caller removes
-    `staging` on any failure.
+    BadInputError when the archives are wrong in a way only linking shows; the caller
+    removes `staging` on any failure.
 
-    rattler runs in a thread of its own; a KeyboardInterrupt (Ctrl-C, or SIGTERM turned
-    into one by the caller) is re-raised only after rattler has stopped writing into
-    `staging`, so that the caller's removal of it is final. rattler is not cancelled:
-    dropping its future would leave its blocking link tasks writing after it "ended".
+    rattler runs in a thread of its own and is waited for, whatever happens: it is not
+    cancelled, since dropping its future would leave its blocking link tasks writing
+    after it "ended". The caller holds Ctrl-C and SIGTERM back (recorded, not raised)
+    around this call: an exception raised inside a waiting lock can leave Python's thread
+    bookkeeping broken (a running thread seen as stopped), and the caller must not remove
+    `staging` before rattler has stopped writing into it.
     """
     failure: list[BaseException] = []
 
@@ -132,16 +152,9 @@ def install_verified(
         except BaseException as error:  # handed to the calling thread, re-raised there
             failure.append(error)
 
-    # Ctrl-C and SIGTERM are held back (recorded, not raised) while rattler works: an
-    # exception raised inside a waiting lock can leave Python's thread bookkeeping
-    # broken (a running thread seen as stopped), and the caller must not remove
-    # `staging` before rattler has stopped writing into it.
-    with signals_held() as arrived:
-        thread = threading.Thread(target=work, name="envlock-link", daemon=True)
-        thread.start()
-        thread.join()
-    if arrived:
-        raise KeyboardInterrupt
+    thread = threading.Thread(target=work, name="envlock-link", daemon=True)
+    thread.start()
+    thread.join()
     if failure:
         _raise(failure[0], staging, final)
     _drop_cachedir_tag(staging, shipped=_restore_urls(staging, prepared.archives))
@@ -184,41 +197,31 @@ async def _install(  # noqa: PLR0917 - private helper mirroring install_verified
     )
 
 
-async def _record(verified: Verified, lock: Path) -> RepoDataRecord:
-    """A RepoDataRecord read from the verified archive's own info/index.json.
+async def _record(archive: Archive) -> RepoDataRecord:
+    """A RepoDataRecord read from the archive's own info/index.json.
 
     Reading the archive (not the lock) gets `noarch: python` and the other link-time
     facts right; explicit files and conda-lock.yml do not record them.
     """
     from rattler import PackageRecord, RepoDataRecord
 
-    package = verified.package
-    if verified.index_json is not None:
-        # The archive's index.json as read when envlock.create.cache verified it (its stamp):
-        # the same facts as the archive, without decompressing it again.
+    if archive.index_json is not None:
+        # The archive's index.json as read when the caller verified it: the same facts
+        # as the archive, without decompressing it again.
         record = RepoDataRecord(
-            PackageRecord.from_index_json(verified.index_json),
-            verified.path.name,
-            verified.path.as_uri(),
-            verified.path.parent.as_uri(),  # replaced below
+            PackageRecord.from_index_json(archive.index_json),
+            archive.path.name,
+            archive.path.as_uri(),
+            archive.path.parent.as_uri(),  # replaced below
         )
     else:
-        record = await RepoDataRecord.from_package_archive(verified.path)
-    found = (record.name.normalized, str(record.version), str(record.build))
-    wanted = (package.name.lower(), package.version, package.build or found[2])
-    if found != wanted:
-        raise BadInputError(
-            f"{verified.path.name}: the lock names {'='.join(wanted)} but the verified archive "
-            f"holds {'='.join(found)}; the lock is inconsistent, re-resolve it",
-            where=where(lock, line_of(lock, verified.path.name)),
-        )
-    record.url = verified.path.resolve().as_uri()
-    # Never a credential, not even in rattler's own messages (a hand-written lock may
-    # hold one): the lock's URL without it, as _restore_urls writes it.
-    record.channel = split_package_url(scrub_url(package.url))[0] if package.url else ""
-    record.sha256 = bytes.fromhex(verified.sha256)
-    record.md5 = bytes.fromhex(verified.md5)
-    record.size = verified.size
+        record = await RepoDataRecord.from_package_archive(archive.path)
+    record.url = archive.path.resolve().as_uri()
+    # Never a credential, not even in rattler's own messages: the caller's channel URL.
+    record.channel = archive.channel
+    record.sha256 = bytes.fromhex(archive.sha256)
+    record.md5 = bytes.fromhex(archive.md5)
+    record.size = archive.size
     return record
 
 
@@ -242,28 +245,26 @@ def _reporter(on_linked: OnLinked) -> InstallerReporter:
     return Reporter()  # type: ignore[abstract]
 
 
-def _restore_urls(prefix: Path, archives: Sequence[Verified]) -> bool:
-    """Put the lock's URL and channel back into conda-meta (rattler saw file:// copies).
+def _restore_urls(prefix: Path, archives: Sequence[Archive]) -> bool:
+    """Put each archive's URL and channel into conda-meta (rattler saw file:// copies).
 
     Returns True when a package ships a top-level CACHEDIR.TAG (read in the same pass).
     """
-    by_file = {v.path.name: v for v in archives}
+    by_file = {a.path.name: a for a in archives}
     ships_tag = False
     for meta in sorted((prefix / "conda-meta").glob("*.json")):
         with meta.open("r+b") as fh:
             text = fh.read().decode("utf-8")
             record = json.loads(text)
             ships_tag = ships_tag or _CACHEDIR_TAG in record.get("files", [])
-            verified = by_file.get(str(record.get("fn", "")))
-            if verified is None or not verified.package.url:
+            archive = by_file.get(str(record.get("fn", "")))
+            if archive is None or not archive.url:
                 continue
-            # The lock's URL, never a credential (placeholders such as ${TOKEN} are kept).
-            url = scrub_url(verified.package.url.split("#", 1)[0])
             wanted = {
-                "url": url,
-                "channel": split_package_url(url)[0],
-                "md5": verified.md5,
-                "sha256": verified.sha256,
+                "url": archive.url,
+                "channel": archive.channel,
+                "md5": archive.md5,
+                "sha256": archive.sha256,
             }
             patched = _patch_top_level(text, record, wanted)
             # Overwrite in place, then cut to length: opening with truncation (O_TRUNC)
@@ -299,10 +300,6 @@ def _drop_cachedir_tag(prefix: Path, *, shipped: bool) -> None:
         tag.unlink()
 
 
-# rattler's words when an archive (already verified against the lock) cannot be unpacked.
-_UNPACK_WORDS = ("bz2", "bzip2", "zstd", "zip", "archive", "extract", "unexpected end")
-
-
 def _failure(error: Exception, final: Path) -> EnvlockError:
     """The envlock error for a rattler failure: "try again" only when a retry can help.
 
@@ -312,27 +309,22 @@ def _failure(error: Exception, final: Path) -> EnvlockError:
     """
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = "; ".join(lines) or type(error).__name__
-    lowered = text.lower()
     head = f"installing into {final} failed: {text}; nothing was left behind."
-    if "no python version specified" in lowered:
+    cause = read_rattler_text(text).install_failure
+    if cause == "no-python":
         return BadInputError(
             f"{head} The lock lists noarch: python packages but no python, so it is "
             "incomplete and fails the same way every time: re-resolve it"
         )
-    if _disk_full(text):
+    if cause == "disk-full":
         return WorldFailedError(f"{head} Free some space and try again")
-    if any(word in lowered for word in _UNPACK_WORDS):
+    if cause == "unpack":
         return WorldFailedError(
             f"{head} The archive matches the lock's hash, so the locked file itself cannot "
             "be unpacked and a retry fails the same way: fix the channel's file or "
             "re-resolve the lock"
         )
     return WorldFailedError(f"{head} Try again")
-
-
-def _disk_full(text: str) -> bool:
-    lowered = text.lower()
-    return "no space left" in lowered or "disk full" in lowered or "os error 28" in lowered
 
 
 def _os_failure(error: OSError, staging: Path) -> WorldFailedError:
@@ -344,4 +336,4 @@ def _os_failure(error: OSError, staging: Path) -> WorldFailedError:
     return WorldFailedError(f"installing failed: {error}; nothing was left behind")
 
 
-__all__ = ["OnLinked", "Prepared", "install_verified", "prepare"]
+__all__ = ["Archive", "Mismatch", "OnLinked", "Prepared", "install_verified", "prepare"]

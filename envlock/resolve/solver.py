@@ -1,0 +1,173 @@
+"""What resolve asks of the engine: SpecSets in, solved packages out, "no" as AnswerIsNoError.
+
+Channels in a SpecSet are names (or URLs); names are placed under the channel alias
+(`file:///mirror`, `https://conda.anaconda.org`) here, and the engine (envlock.engine.solve)
+is handed plain URLs without credentials plus the name each stands for. Records come
+back named by those names, and the package URL is redacted, so neither the alias'
+credentials nor a token ever reach a lock.
+
+Credentials never reach a file at all, the repodata cache included: rattler's
+AuthenticationMiddleware adds them per request from an authentication file that exists
+only for the run (envlock.engine.access). Messages show the URL masked (`/t/<TOKEN>/`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+
+from envlock.engine.access import Access
+from envlock.engine.candidates import Unsatisfiable
+from envlock.engine.solve import Request, Solved, solve_requests
+from envlock.errors import AnswerIsNoError, BadInputError
+from envlock.models import Package, SpecSet
+from envlock.net.channels import DEFAULTS, channel_name, channel_urls
+from envlock.net.credentials import Credentials, mask, redact, split_credentials
+from envlock.resolve.unsatisfiable import unsatisfiable_message
+
+
+def solve_platforms(
+    specsets: Sequence[SpecSet],
+    *,
+    channel_alias: str,
+    cache_dir: Path,
+    locked: Mapping[str, Sequence[Package]] | None = None,
+    update: Collection[str] = (),
+) -> dict[str, Solved]:
+    """Solve every SpecSet (one per platform) concurrently; all succeed or one error.
+
+    `locked` and `update` as in envlock.engine.solve.solve_requests. Raises AnswerIsNoError
+    (unsatisfiable, with what the channels do offer), BadInputError (an invalid
+    matchspec, a channel the alias does not serve) or WorldFailedError (fetching
+    repodata failed).
+    """
+    outcome = solve_specsets(
+        specsets, channel_alias=channel_alias, cache_dir=cache_dir, locked=locked, update=update
+    )
+    solved: dict[str, Solved] = {}
+    for specset in specsets:
+        result = outcome[specset.platform]
+        if isinstance(result, Unsatisfiable):
+            raise AnswerIsNoError(unsatisfiable_message(specset, result))
+        solved[specset.platform] = result
+    return solved
+
+
+def solve_specsets(
+    specsets: Sequence[SpecSet],
+    *,
+    channel_alias: str,
+    cache_dir: Path,
+    locked: Mapping[str, Sequence[Package]] | None = None,
+    update: Collection[str] = (),
+) -> dict[str, Solved | Unsatisfiable]:
+    """Like `solve_platforms`, with an unsatisfiable platform returned as its facts
+    (see envlock.engine.solve.solve_requests for which platforms a failure leaves out)."""
+    access = access_for(specsets, channel_alias)
+    requests = [request_for(s, channel_alias) for s in specsets]
+    outcome = solve_requests(
+        requests, cache_dir=cache_dir, access=access, locked=locked, update=update
+    )
+    return {
+        platform: _named(result) if isinstance(result, Solved) else result
+        for platform, result in outcome.items()
+    }
+
+
+def request_for(specset: SpecSet, alias: str) -> Request:
+    """The engine's request for `specset`, its channels placed under `alias`."""
+    urls = _channel_urls(specset, alias)
+    spec_channels: dict[str, str] = {}
+    for spec in specset.specs:
+        channel, sep, _ = spec.partition("::")
+        if sep and channel not in spec_channels:
+            rewritten = _with_channel_url(spec, urls)
+            if rewritten != spec:
+                spec_channels[channel] = rewritten.partition("::")[0]
+    return Request(
+        platform=specset.platform,
+        specs=specset.specs,
+        channels=tuple(urls.items()),
+        spec_channels=spec_channels,
+        virtual_packages=specset.virtual_packages,
+        channel_priority=specset.channel_priority,
+        exclude_newer=specset.exclude_newer,
+    )
+
+
+def _named(solved: Solved) -> Solved:
+    """Packages whose channel is a name and whose URL holds no credential."""
+    packages = tuple(
+        dataclasses.replace(
+            p,
+            channel=channel_name(p.channel) if p.channel else None,
+            url=redact(p.url) if p.url else p.url,
+        )
+        for p in solved.packages
+    )
+    return dataclasses.replace(solved, packages=packages)
+
+
+def _channel_urls(specset: SpecSet, alias: str) -> dict[str, str]:
+    """Channel base URL without credentials (no trailing slash) → the name the SpecSet used,
+    in priority order. The credentials travel through the auth file (envlock.engine.access).
+
+    `defaults` under the public alias stands for several channels (pkgs/main, pkgs/r,
+    see envlock.net.channels.channel_urls): each is named as conda names it (`pkgs/main`).
+    """
+    out: dict[str, str] = {}
+    for ch in specset.channels:
+        urls = channel_urls(ch, alias, specset.platform)
+        for url in urls:
+            name = channel_name(ch) if len(urls) == 1 else channel_name(url)
+            out.setdefault(split_credentials(url.rstrip("/"))[0], name)
+    return out
+
+
+def _with_channel_url(spec: str, urls: Mapping[str, str]) -> str:
+    """`pytorch::pytorch 2.0.1` → `<alias>/pytorch::pytorch 2.0.1`.
+
+    rattler resolves a bare `channel::` against the public alias, so on a mirror it would
+    reject every candidate ("not in requested channel"); name it by the URL we solve with.
+    """
+    channel, sep, rest = spec.partition("::")
+    if not sep or "://" in channel:
+        return spec
+    wanted = channel_name(channel)
+    if wanted == DEFAULTS and wanted not in urls.values():
+        wanted = "pkgs/main"  # `defaults` expanded (one channel per spec: the main one)
+    for url, name in urls.items():
+        if name == wanted:
+            return f"{url}::{rest}"
+    return spec
+
+
+__all__ = ["request_for", "solve_platforms", "solve_specsets"]
+
+
+def access_for(specsets: Sequence[SpecSet], alias: str) -> Access:
+    """Split the credentials off every channel URL of `specsets` (see `Access`).
+
+    Raises BadInputError when two URLs give one host different credentials.
+    """
+    auth: dict[str, Credentials] = {}
+    shown: dict[str, str] = {}
+    for specset in specsets:
+        urls = (
+            url.rstrip("/")
+            for channel in specset.channels
+            for url in channel_urls(channel, alias, specset.platform)
+        )
+        for url in urls:
+            bare, credentials = split_credentials(url)
+            if credentials is None:
+                continue
+            known = auth.setdefault(credentials.host, credentials)
+            if known != credentials:
+                raise BadInputError(
+                    f"two channel URLs give {credentials.host} different credentials "
+                    f"({mask(url)}): one host takes one set of credentials per resolve"
+                )
+            shown[bare] = mask(url)
+    return Access(auth=auth, shown=shown)
