@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from envlock.specnames import dependency_name
+from envlock.specnames import dependency_name, spec_version
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -104,6 +104,7 @@ _TORCH = re.compile(r"torch_?(\d+)\.(\d+)")
 _PT_TAG = re.compile(r"pt(\d)(\d{1,2})(?=cu|cpu|$|[_\-.])")
 _NAME_CU_MAJOR = re.compile(r"-cu(\d{2})$")
 _TAG = re.compile(r"^cu(\d{2,3})$")
+_CARRIED = re.compile(r"[=<>~!]*(\d+\.\d+)")  # `11.7.*`, `>=12.1`, `=11.3`: the X.Y
 _CUPY = re.compile(r"^cupy-cuda(\d{2})")
 # The pytorch channel's osx builds: `py3.10_0`, no cuda and no cpu tag (osx has no CUDA).
 _PYTORCH_OSX = re.compile(r"^py\d\.\d{1,2}_\d+$")
@@ -249,7 +250,7 @@ def carrier_cuda(spec: str) -> tuple[str, str] | None:
     """The carrier and CUDA X.Y a spec pins: `pytorch-cuda 11.7.*` → (`pytorch-cuda`,
     `11.7`), `cuda-version >=12.1` → (`cuda-version`, `12.1`); None for other specs."""
     name = dependency_name(spec)
-    found = re.search(r"\s(?:[=<>~!]*)(\d+\.\d+)", spec)
+    found = _CARRIED.match(spec_version(spec))
     if name in CUDA_VERSION_CARRIERS and found:
         return name, found.group(1)
     return None

@@ -26,7 +26,7 @@ from envlock.models import CudaIntent, SpecSet
 from envlock.net.channels import channel_name, mask
 from envlock.platforms import check_platform, os_of
 from envlock.recipe.reader import Recipe, Stack
-from envlock.specnames import dependency_name
+from envlock.specnames import dependency_name, spec_channel
 from envlock.stacks.cuda import carrier_cuda, cuda_tag
 from envlock.stacks.table import (
     PYG_WHEEL_PAGE,
@@ -97,12 +97,6 @@ def require_conda_source(recipe: Recipe) -> None:
         )
 
 
-def _spec_channel(spec: str) -> str | None:
-    """The channel a spec names (`pytorch` in `pytorch::pytorch=2.0.1`), else None."""
-    head, sep, _ = spec.strip().rpartition("::")
-    return head.strip() or None if sep else None
-
-
 def _add_spec_channels(spec_set: SpecSet) -> SpecSet:
     """Channels named by `channel::pkg` specs but not listed, added last, with a note.
 
@@ -112,7 +106,7 @@ def _add_spec_channels(spec_set: SpecSet) -> SpecSet:
     listed = {channel_name(c) for c in spec_set.channels}
     added: dict[str, list[str]] = {}
     for spec in spec_set.specs:
-        channel = _spec_channel(spec)
+        channel = spec_channel(spec)
         if channel and channel_name(channel) not in listed:
             added.setdefault(channel, []).append(spec)
     if not added:
