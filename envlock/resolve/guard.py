@@ -49,7 +49,7 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
             found.append(f"{_shown(torch)} is {what}, not a cuda{cuda} build")
 
     mutex = by_name.get("pytorch-mutex")
-    if mutex is not None and not (mutex.build or "").startswith("cuda"):
+    if mutex is not None and not variant_of(mutex.name, mutex.version, mutex.build).gpu:
         found.append(f"{_shown(mutex)} selects the CPU variant")
 
     runtime_name = specset.intent.runtime
