@@ -34,6 +34,7 @@ from envlock.stacks.cuda import (
 
 
 def index(packages: Iterable[Package]) -> dict[str, Package]:
+    """Packages by lower-cased name, the first of each name kept."""
     by_name: dict[str, Package] = {}
     for package in packages:
         by_name.setdefault(package.name.lower(), package)
@@ -41,17 +42,20 @@ def index(packages: Iterable[Package]) -> dict[str, Package]:
 
 
 def read_variant(package: Package) -> Variant:
+    """What the package's name, version and build say (envlock.stacks.cuda.variant_of)."""
     # A spec's build glob (`*cuda11.7*`, `*torch_1.13.0_cu117*`) reads as the build it pins.
     build = package.build.replace("*", "_") if package.build else package.build
     return variant_of(package.name, package.version, build)
 
 
 def describe(package: Package) -> str:
+    """`pytorch 1.13.1 (py3.8_cuda11.7_cudnn8.5.0_0)`, as findings name a package."""
     tag = f" ({package.build})" if package.build else ""
     return f"{package.name} {package.version}{tag}"
 
 
 def torches(by_name: dict[str, Package]) -> list[Package]:
+    """The torch packages present: conda's `pytorch`, then pip's `torch`."""
     return [by_name[n] for n in ("pytorch", "torch") if n in by_name]
 
 
@@ -68,6 +72,7 @@ def cuda_intent(by_name: dict[str, Package]) -> list[tuple[str, str]]:
 
 
 def cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
+    """`cpu-build` when `torch` is a CPU build and the environment asks for CUDA."""
     if not read_variant(torch).cpu:
         return []
     reasons = cuda_intent(by_name)
@@ -86,6 +91,7 @@ def cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Find
 
 
 def runtime_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
+    """`cuda-runtime-mismatch` naming every runtime package `torch`'s build does not run on."""
     built_for = read_variant(torch).cuda
     if built_for is None or "." not in built_for:
         return []
@@ -139,6 +145,7 @@ def runtime_disagreement(by_name: dict[str, Package]) -> list[Finding]:
 
 
 def extension_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
+    """`ext-abi-mismatch` for each extension built for another torch or CUDA than `torch`."""
     torch_variant = read_variant(torch)
     torch_minor = major_minor(public(torch.version)) if is_exact(torch.version) else None
     found = []
@@ -178,6 +185,7 @@ def _has_same_manager_torch(ext: Package, by_name: dict[str, Package]) -> bool:
 
 
 def mixed_cuda(packages: Iterable[Package]) -> list[Finding]:
+    """`mixed-cuda` when the packages belong to two or more CUDA majors."""
     majors: dict[str, list[str]] = {}
     for package in packages:
         build = package.build.replace("*", "_") if package.build else package.build

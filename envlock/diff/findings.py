@@ -40,14 +40,12 @@ from envlock.diff.names import EXTENSIONS, import_name, pair_key
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.versions import is_exact, newer, same_version
-from envlock.stacks.cuda import CUDA_RUNTIMES, Variant, major_minor
+from envlock.stacks.cuda import Variant, major_minor
 
 TORCH_NAMES = frozenset({"pytorch", "torch"})
 VARIANT_NAMES = TORCH_NAMES | EXTENSIONS | {"pytorch-mutex", "libtorch"}
-RUNTIMES = CUDA_RUNTIMES  # pytorch-cuda, cudatoolkit, cuda-runtime, cuda-cudart
 
 __all__ = [
-    "RUNTIMES",
     "SEVERITY_ORDER",
     "TORCH_NAMES",
     "VARIANT_NAMES",
