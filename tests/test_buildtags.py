@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envlock.stacks.buildtags import Variant, cuda_tag, variant_of
+from envlock.stacks.cuda import Variant, cuda_tag, variant_of
 
 
 @pytest.mark.parametrize(

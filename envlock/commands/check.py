@@ -14,6 +14,7 @@ from rich.text import Text
 from envlock.models import SpecSet
 from envlock.net.credentials import mask
 from envlock.platforms import check_platform
+from envlock.stacks.cuda import variant_words
 from envlock.ui.output import Output
 
 HELP = """Show how RECIPE expands per platform, without solving.
@@ -125,7 +126,7 @@ def render(spec_set: SpecSet) -> Table:
     (`print-on-steroids[exceptions]>=1.0`, `numpy[build=py38*]`) that markup would eat.
     """
     intent = spec_set.intent
-    variant = f"CUDA {intent.cuda} ({intent.runtime or 'wheels'})" if intent.cuda else "CPU"
+    variant = variant_words(intent.cuda, intent.runtime)
     table = Table(
         title=Text(f"{spec_set.platform} · {variant}"), title_justify="left", show_header=False
     )

@@ -5,8 +5,10 @@ Codes (CONTRACTS.md "Finding codes"; severities error > warning > info):
   CUDA build, or where its own side asks for CUDA (`pytorch-cuda`, `pytorch-mutex=*=cuda`).
 - `cuda-build` (warning): the reverse, a CUDA build where the other side has a CPU one.
 - `cuda-runtime-mismatch` (error; warning when torch is a pip wheel, which bundles its own
-  runtime): the CUDA runtime package (`cudatoolkit`, `pytorch-cuda`, `cuda-runtime`,
-  `cuda-cudart`) is not the `cudaX.Y` the torch build was made for.
+  runtime): a CUDA runtime package (`cudatoolkit`, `pytorch-cuda`, `cuda-runtime`,
+  `cuda-cudart`) the torch build does not run on: not the `cudaX.Y` it was made for, or
+  for a conda-forge build (`cuda112py39h…`) not a later minor of that major
+  (`envlock.stacks.cuda.runs_on`, the rule the CUDA guard uses).
 - `ext-abi-mismatch` (error): PyG / torch-* / torchvision built for another torch
   major.minor or CUDA than the torch beside it (`torch_1.13.0` serves every 1.13.x).
 - `python-minor` (warning): python's major.minor differs between A and B.
@@ -23,53 +25,40 @@ Codes (CONTRACTS.md "Finding codes"; severities error > warning > info):
 A cross-side `cpu-build` on a torch whose B side also asks for CUDA (`pytorch-cuda`,
 `pytorch-mutex=*=cuda`) is one finding that says both, not two rows.
 
+The findings about one environment's GPU stack are decided in `envlock.diff.abi`.
 Within-side findings say which side (`A`, `B`, or `A and B` when both have them).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Literal
 
+from envlock.diff import abi
+from envlock.diff.abi import cuda_intent, describe, index, read_variant, torches
+from envlock.diff.finding import SEVERITY_ORDER, Finding, Severity
 from envlock.diff.names import EXTENSIONS, import_name, pair_key
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
-from envlock.snapshot.versions import is_exact, newer, public, same_version
-from envlock.stacks.buildtags import Variant, major_minor, variant_of
-
-Severity = Literal["error", "warning", "info"]
-SEVERITY_ORDER: tuple[Severity, ...] = ("error", "warning", "info")
+from envlock.snapshot.versions import is_exact, newer, same_version
+from envlock.stacks.cuda import Variant, major_minor
 
 TORCH_NAMES = frozenset({"pytorch", "torch"})
 VARIANT_NAMES = TORCH_NAMES | EXTENSIONS | {"pytorch-mutex", "libtorch"}
-RUNTIMES = ("pytorch-cuda", "cudatoolkit", "cuda-runtime", "cuda-cudart")
-_CUPY = re.compile(r"^cupy-cuda(\d{2})")
-_CUDA_MAJORS = range(7, 14)
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Finding:
-    """One explained problem; `packages` names what it is about."""
-
-    severity: Severity
-    code: str
-    message: str
-    packages: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, object]:
-        return {
-            "severity": self.severity,
-            "code": self.code,
-            "message": self.message,
-            "packages": list(self.packages),
-        }
+__all__ = [
+    "SEVERITY_ORDER",
+    "TORCH_NAMES",
+    "VARIANT_NAMES",
+    "Finding",
+    "Severity",
+    "find",
+    "side_findings",
+]
 
 
 def find(a: Snapshot, b: Snapshot, pairs: Sequence[tuple[Package, Package]]) -> tuple[Finding, ...]:
     """Every finding for A → B: within each side, then across the paired packages."""
-    by_a, by_b = _by_name(a.packages), _by_name(b.packages)
+    by_a, by_b = index(a.packages), index(b.packages)
     across, covered = _across(pairs, by_a, by_b, specs=(a.specs, b.specs))
     in_a, in_b = (
         [
@@ -93,216 +82,23 @@ def find(a: Snapshot, b: Snapshot, pairs: Sequence[tuple[Package, Package]]) -> 
     return tuple(findings)
 
 
-def _by_name(packages: Iterable[Package]) -> dict[str, Package]:
-    by_name: dict[str, Package] = {}
-    for package in packages:
-        by_name.setdefault(package.name.lower(), package)
-    return by_name
-
-
 def side_findings(packages: Iterable[Package]) -> list[Finding]:
     """Findings about one environment on its own (usable by `doctor` and `import` too)."""
     packages = tuple(packages)
-    by_name = _by_name(packages)
+    by_name = index(packages)
     found: list[Finding] = _duplicates(packages)
-    for torch in _torches(by_name):
-        found += _cpu_despite_intent(torch, by_name)
-        found += _runtime_mismatch(torch, by_name)
-        found += _extension_mismatch(torch, by_name)
-    if not any(_variant(t).cuda for t in _torches(by_name)):
-        found += _runtime_disagreement(by_name)  # no torch build to read the CUDA from
-    found += _mixed_cuda(by_name.values())
+    for torch in torches(by_name):
+        found += abi.cpu_despite_intent(torch, by_name)
+        found += abi.runtime_mismatch(torch, by_name)
+        found += abi.extension_mismatch(torch, by_name)
+    if not any(read_variant(t).cuda for t in torches(by_name)):
+        found += abi.runtime_disagreement(by_name)  # no torch build to read the CUDA from
+    found += abi.mixed_cuda(by_name.values())
     return found
-
-
-def _variant(package: Package) -> Variant:
-    # A spec's build glob (`*cuda11.7*`, `*torch_1.13.0_cu117*`) reads as the build it pins.
-    build = package.build.replace("*", "_") if package.build else package.build
-    return variant_of(package.name, package.version, build)
-
-
-def _describe(package: Package) -> str:
-    tag = f" ({package.build})" if package.build else ""
-    return f"{package.name} {package.version}{tag}"
 
 
 def _brief(package: Package) -> str:
     return " ".join(p for p in (package.version, package.build or "") if p)
-
-
-def _torches(by_name: dict[str, Package]) -> list[Package]:
-    return [by_name[n] for n in ("pytorch", "torch") if n in by_name]
-
-
-def _runtime_version(package: Package) -> str | None:
-    """The CUDA X.Y a runtime package carries, when its version is known."""
-    version = package.version.removesuffix(".*")
-    return major_minor(version) if version and is_exact(version) else None
-
-
-def _cuda_intent(by_name: dict[str, Package]) -> list[tuple[str, str]]:
-    """What in an environment asks for a CUDA torch: (reason, package name) pairs."""
-    reasons = []
-    if "pytorch-cuda" in by_name:
-        cuda = by_name["pytorch-cuda"]
-        reasons.append((f"pytorch-cuda {cuda.version} asks for CUDA", "pytorch-cuda"))
-    mutex = by_name.get("pytorch-mutex")
-    if mutex is not None and mutex.build == "cuda":
-        reasons.append(("pytorch-mutex is the `cuda` variant", "pytorch-mutex"))
-    return reasons
-
-
-def _cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
-    if not _variant(torch).cpu:
-        return []
-    reasons = _cuda_intent(by_name)
-    if not reasons:
-        return []
-    return [
-        Finding(
-            severity="error",
-            code="cpu-build",
-            message=f"{_describe(torch)} is a CPU build although "
-            + " and ".join(r for r, _ in reasons)
-            + ": the GPU will not be used; reinstall pytorch with a CUDA build",
-            packages=(torch.name, *(n for _, n in reasons)),
-        )
-    ]
-
-
-def _runtime_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
-    built_for = _variant(torch).cuda
-    if built_for is None or "." not in built_for:
-        return []
-    # conda-forge's `cuda112py39h…` builds run on any later 11.x runtime.
-    packed = bool(torch.build and re.match(r"cuda\d{2,3}", torch.build))
-    wrong = []
-    for name in RUNTIMES:
-        runtime = by_name.get(name)
-        have = _runtime_version(runtime) if runtime is not None else None
-        if runtime is None or have is None:
-            continue
-        if (have.split(".")[0] != built_for.split(".")[0]) if packed else (have != built_for):
-            wrong.append((runtime, have))
-    if not wrong:
-        return []
-    wheel = torch.manager == "pip"
-    first, have = wrong[0]
-    hint = (
-        "the wheel bundles its own runtime, so extensions compiled against the conda one may break"
-        if wheel
-        else f"install {first.name} {built_for} or a pytorch build for CUDA {have}"
-    )
-    listed = ", ".join(f"{r.name} is {r.version}" for r, _ in wrong)
-    return [
-        Finding(
-            severity="warning" if wheel else "error",
-            code="cuda-runtime-mismatch",
-            message=f"{_describe(torch)} is built for CUDA {built_for} but {listed}: {hint}",
-            packages=(torch.name, *(r.name for r, _ in wrong)),
-        )
-    ]
-
-
-def _runtime_disagreement(by_name: dict[str, Package]) -> list[Finding]:
-    """Without a torch build to read, two runtime packages that disagree still tell."""
-    cuda = by_name.get("pytorch-cuda")
-    toolkit = by_name.get("cudatoolkit")
-    if cuda is None or toolkit is None or "pytorch" not in by_name:
-        return []
-    want, have = _runtime_version(cuda), _runtime_version(toolkit)
-    if want is None or have is None or want == have:
-        return []
-    return [
-        Finding(
-            severity="warning",
-            code="cuda-runtime-mismatch",
-            message=f"pytorch-cuda {cuda.version} pairs pytorch with CUDA {want} but "
-            f"cudatoolkit {toolkit.version} is also installed: code that loads cudatoolkit "
-            "gets another CUDA than pytorch",
-            packages=("pytorch-cuda", "cudatoolkit"),
-        )
-    ]
-
-
-def _extension_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Finding]:
-    torch_variant = _variant(torch)
-    torch_minor = major_minor(public(torch.version)) if is_exact(torch.version) else None
-    found = []
-    for name in sorted(EXTENSIONS & by_name.keys()):
-        ext = by_name[name]
-        if ext.manager != torch.manager and _has_same_manager_torch(ext, by_name):
-            continue  # checked against the torch of its own manager
-        variant = _variant(ext)
-        problems = []
-        if variant.torch and torch_minor and variant.torch != torch_minor:
-            problems.append(f"torch {variant.torch}, but torch is {torch.version}")
-        if variant.cuda and torch_variant.cuda and variant.cuda != torch_variant.cuda:
-            problems.append(
-                f"CUDA {variant.cuda}, but torch is built for CUDA {torch_variant.cuda}"
-            )
-        elif variant.cpu and torch_variant.cuda:
-            problems.append(f"CPU, but torch is built for CUDA {torch_variant.cuda}")
-        elif variant.cuda and torch_variant.cpu:
-            problems.append(f"CUDA {variant.cuda}, but torch is a CPU build")
-        if problems:
-            found.append(
-                Finding(
-                    severity="error",
-                    code="ext-abi-mismatch",
-                    message=f"{_describe(ext)} is built for {' and '.join(problems)} "
-                    f"({_describe(torch)}): it will fail to load or crash; install the "
-                    "build made for this torch",
-                    packages=(ext.name, torch.name),
-                )
-            )
-    return found
-
-
-def _has_same_manager_torch(ext: Package, by_name: dict[str, Package]) -> bool:
-    name = "pytorch" if ext.manager == "conda" else "torch"
-    return name in by_name and by_name[name].manager == ext.manager
-
-
-def _cuda_major(package: Package) -> str | None:
-    name = package.name.lower()
-    if name == "cuda" or (name.startswith("cuda-") and package.manager == "conda"):
-        version = _runtime_version(package)
-        major = version.split(".")[0] if version else None
-    elif cupy := _CUPY.match(name):
-        major = cupy.group(1)[:2]
-    elif (
-        "cu" in (package.build or "") or "+" in package.version or "cu" in name or name in RUNTIMES
-    ):
-        cuda = _variant(package).cuda
-        major = cuda.split(".")[0] if cuda else None
-    else:
-        return None
-    return major if major and major.isdigit() and int(major) in _CUDA_MAJORS else None
-
-
-def _mixed_cuda(packages: Iterable[Package]) -> list[Finding]:
-    majors: dict[str, list[str]] = {}
-    for package in packages:
-        major = _cuda_major(package)
-        if major is not None:
-            majors.setdefault(major, []).append(package.name)
-    if len(majors) < 2:
-        return []
-    parts = []
-    for major in sorted(majors, key=int):
-        names = sorted(majors[major])
-        more = f" and {len(names) - 4} more" if len(names) > 4 else ""
-        parts.append(f"CUDA {major}: {', '.join(names[:4])}{more}")
-    return [
-        Finding(
-            severity="warning",
-            code="mixed-cuda",
-            message=f"packages for {len(majors)} CUDA majors side by side ({'; '.join(parts)}): "
-            "whichever runtime loads first wins, and packages built for another may fail to load",
-            packages=tuple(sorted(n for names in majors.values() for n in names)),
-        )
-    ]
 
 
 def _label_sides(in_a: list[Finding], in_b: list[Finding]) -> list[Finding]:
@@ -346,7 +142,7 @@ def _across(
     for pa, pb in pairs:
         if pa.name.lower() not in VARIANT_NAMES and pb.name.lower() not in VARIANT_NAMES:
             continue
-        va, vb = _variant(pa), _variant(pb)
+        va, vb = read_variant(pa), read_variant(pb)
         if va.is_cuda and vb.cpu:
             to_cpu.append((pa, pb, va, vb))
         elif va.cpu and vb.is_cuda:
@@ -388,7 +184,7 @@ def _cpu_build(
     """`cpu-build`: side[0] has (or asks for) CUDA, side[1] has the CPU build."""
     cuda_side, cpu_name = sides
     # The CPU side's own CUDA intent for this very torch is said here, once.
-    reasons = _cuda_intent(cpu_side) if cpu_pkg.name.lower() in TORCH_NAMES else []
+    reasons = cuda_intent(cpu_side) if cpu_pkg.name.lower() in TORCH_NAMES else []
     although = f" although {cpu_name}'s " + " and ".join(r for r, _ in reasons) if reasons else ""
     fix = f"; reinstall {cpu_pkg.name} with a CUDA build" if reasons else ""
     cpu_verb = _has(specs[1], elide=specs[0] == specs[1] and cuda_side == "A")
@@ -440,14 +236,14 @@ def _intent_cpu(spec: Snapshot, env: Snapshot, covered: set[str], label: str) ->
     if spec.cuda_intent is None:
         return []
     found = []
-    for torch in _torches(_by_name(env.packages)):
-        if torch.name in covered or not _variant(torch).cpu:
+    for torch in torches(index(env.packages)):
+        if torch.name in covered or not read_variant(torch).cpu:
             continue
         found.append(
             Finding(
                 severity="error",
                 code="cpu-build",
-                message=f"{label}: {_describe(torch)} is a CPU build although the recipe asks "
+                message=f"{label}: {describe(torch)} is a CPU build although the recipe asks "
                 f"for CUDA {spec.cuda_intent}: the GPU will not be used; reinstall "
                 f"{torch.name} with a CUDA build",
                 packages=(torch.name,),
@@ -522,7 +318,7 @@ def _duplicates(packages: Sequence[Package]) -> list[Finding]:
             Finding(
                 severity="error" if torchy or differ else "warning",
                 code="duplicate-install",
-                message=f"{key} is installed twice: conda's {_describe(pc)} and pip's "
+                message=f"{key} is installed twice: conda's {describe(pc)} and pip's "
                 f"{pp.name} {pp.version or '(any version)'}; {what}, and whichever was "
                 "installed last overwrote the other's files, so what Python imports need "
                 f"not be what conda lists; keep one: `pip uninstall {pp.name}` then reinstall "

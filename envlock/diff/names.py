@@ -10,6 +10,7 @@ from __future__ import annotations
 from packaging.utils import canonicalize_name
 
 from envlock.models import Manager
+from envlock.stacks.cuda import is_cuda_package
 
 # conda name → PyPI project name, where they differ.
 CONDA_TO_PIP: dict[str, str] = {
@@ -116,9 +117,5 @@ def pair_key(name: str, manager: Manager) -> str:
 def is_critical(name: str) -> bool:
     """Whether a package belongs to the GPU/numeric core (python, torch, CUDA, PyG, numpy, BLAS)."""
     name = name.lower()
-    if name in CRITICAL:
-        return True
-    if name.startswith("cuda-"):  # nvidia runtime packages: cuda-cudart, cuda-nvrtc …
-        return True
-    # PyPI CUDA wheels: nvidia-cudnn-cu12, nvidia-cublas-cu11 …
-    return name.startswith("nvidia-") and "-cu1" in name
+    # CUDA runtime packages: cuda-cudart, cuda-nvrtc …, and the PyPI nvidia-*-cu12 wheels.
+    return name in CRITICAL or is_cuda_package(name)

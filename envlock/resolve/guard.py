@@ -10,39 +10,19 @@ every platform whose SpecSet promised CUDA is checked against what was chosen:
 - the runtime package the stack pairs with (`pytorch-cuda` or `cudatoolkit`) is X.Y;
 - each guarded companion (torchvision, torchaudio, pyg, torch-*) carries `cuXYZ`.
 
-conda-forge builds (`cuda112py39h…`, `cuda118_py310h…`, `cuda120_py311h…`) name the
-CUDA they were *built* with and run on any later minor of that major (CUDA's minor
-version compatibility; their runtime dependency reads `cudatoolkit >=11.2,<12` or
-`cuda-version >=12.0,<13`): such a build fits when its major is the intent's and its
-minor is not newer. The runtime package then carries the exact X.Y.
+Which CUDA a build runs on is `envlock.stacks.cuda.runs_on`, the rule `diff` findings use
+too: the CUDA X.Y the build names, or for a conda-forge build (`cuda112py39h…`,
+`cuda118_py310h…`) any later minor of that major. The runtime package then carries the
+exact X.Y.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from envlock.errors import AnswerIsNoError
 from envlock.models import Package, SpecSet
-from envlock.stacks.buildtags import cuda_tag, major_minor, variant_of
-
-_CONDA_FORGE_CUDA = re.compile(r"^cuda(\d{2,3})(?=py|_|h|$)")
-
-
-def _fits(pkg: Package, built: str | None, wanted: str) -> bool:
-    """Whether a build for CUDA `built` serves the intent `wanted` (see the docstring)."""
-    if built == wanted:
-        return True
-    if built is None or not _CONDA_FORGE_CUDA.match(pkg.build or ""):
-        return False
-    have, _, have_minor = built.partition(".")
-    want, _, want_minor = wanted.partition(".")
-    return (
-        have == want
-        and have_minor.isdigit()
-        and want_minor.isdigit()
-        and int(have_minor) <= int(want_minor)
-    )
+from envlock.stacks.cuda import cuda_tag, major_minor, runs_on, variant_of
 
 
 def _shown(pkg: Package) -> str:
@@ -64,12 +44,12 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
         found.append(f"no pytorch package was chosen, but the recipe asks for CUDA {cuda}")
     else:
         variant = variant_of(torch.name, torch.version, torch.build)
-        if not _fits(torch, variant.cuda, cuda):
+        if not runs_on(variant.cuda, torch.build, cuda):
             what = f"a CUDA {variant.cuda} build" if variant.cuda else "a CPU build"
             found.append(f"{_shown(torch)} is {what}, not a cuda{cuda} build")
 
     mutex = by_name.get("pytorch-mutex")
-    if mutex is not None and not (mutex.build or "").startswith("cuda"):
+    if mutex is not None and not variant_of(mutex.name, mutex.version, mutex.build).gpu:
         found.append(f"{_shown(mutex)} selects the CPU variant")
 
     runtime_name = specset.intent.runtime
@@ -85,7 +65,7 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
         if pkg is None or name in ("pytorch", "pytorch-mutex", runtime_name):
             continue  # checked above by their own rules
         variant = variant_of(pkg.name, pkg.version, pkg.build)
-        if not _fits(pkg, variant.cuda, cuda):
+        if not runs_on(variant.cuda, pkg.build, cuda):
             what = (
                 f"built for CUDA {variant.cuda}"
                 if variant.cuda

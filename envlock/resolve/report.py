@@ -10,11 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from envlock.models import Package
+from envlock.stacks.cuda import CUDA_VERSION_CARRIERS, variant_of
 
 HIGHLIGHTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("python", ("python",)),
     ("pytorch", ("pytorch",)),
-    ("CUDA runtime", ("pytorch-cuda", "cudatoolkit", "cuda-version")),
+    ("CUDA runtime", CUDA_VERSION_CARRIERS),  # pytorch-cuda, cudatoolkit, cuda-version
     ("cuDNN", ("cudnn",)),
     ("torchvision", ("torchvision",)),
     ("pyg", ("pyg",)),
@@ -70,8 +71,6 @@ def moves(
 
 def highlights(packages: Sequence[Package]) -> tuple[Highlight, ...]:
     """The summary rows: python, pytorch, CUDA runtime, cuDNN, torchvision, pyg."""
-    from envlock.stacks.buildtags import variant_of
-
     by_name = {p.name: p for p in packages}
     rows: list[Highlight] = []
     for label, names in HIGHLIGHTS:

@@ -1,0 +1,120 @@
+"""Stack knowledge: the CUDA facts, the stack table, and a recipe's expansion per platform.
+
+- `envlock.stacks.cuda`: the one home of CUDA facts (runtime packages, build tags, which
+  CUDA a build runs on, `cuXYZ` tags); re-exported here.
+- `envlock.stacks.table`: the stack table (what exists per PyTorch minor); its lookups
+  are re-exported here, loaded on first use.
+- `envlock.stacks.expand.expand(recipe, platform)`: the solver request. Import it from
+  its module: it reads recipes, and `expand` is also the submodule's name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from envlock.stacks.cuda import (
+    CUDA_RUNTIME_PACKAGES,
+    CUDA_RUNTIMES,
+    CUDA_VERSION_CARRIERS,
+    CUDNN_PACKAGES,
+    RUNTIME_PACKAGES,
+    TORCH_PACKAGES,
+    RuntimePackage,
+    Variant,
+    carrier_cuda,
+    cuda_major,
+    cuda_tag,
+    is_cuda_package,
+    major_minor,
+    minor_compatible,
+    package_cuda_major,
+    runs_on,
+    runtime_cuda,
+    tag_cuda,
+    unpack,
+    variant_of,
+    variant_words,
+)
+
+if TYPE_CHECKING:
+    from envlock.stacks.table import (
+        PYG_WHEEL_PAGE,
+        PYTORCH_WHEEL_INDEX,
+        StackTable,
+        TorchRow,
+        companion_versions,
+        conda_cuda_options,
+        cuda_runtime,
+        known_torch_minors,
+        pyg_conda_available,
+        pyg_wheel_tags,
+        pytorch_wheel_tags,
+        torch_minor,
+        virtual_packages,
+    )
+
+# The table's names load on first use: the CUDA facts are read on paths (diff, the
+# guard) that never look at the table, and its module costs start-up time.
+_FROM_TABLE = frozenset(
+    {
+        "PYG_WHEEL_PAGE",
+        "PYTORCH_WHEEL_INDEX",
+        "StackTable",
+        "TorchRow",
+        "companion_versions",
+        "conda_cuda_options",
+        "cuda_runtime",
+        "known_torch_minors",
+        "pyg_conda_available",
+        "pyg_wheel_tags",
+        "pytorch_wheel_tags",
+        "torch_minor",
+        "virtual_packages",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_TABLE:
+        import importlib
+
+        return getattr(importlib.import_module("envlock.stacks.table"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "CUDA_RUNTIMES",
+    "CUDA_RUNTIME_PACKAGES",
+    "CUDA_VERSION_CARRIERS",
+    "CUDNN_PACKAGES",
+    "PYG_WHEEL_PAGE",
+    "PYTORCH_WHEEL_INDEX",
+    "RUNTIME_PACKAGES",
+    "TORCH_PACKAGES",
+    "RuntimePackage",
+    "StackTable",
+    "TorchRow",
+    "Variant",
+    "carrier_cuda",
+    "companion_versions",
+    "conda_cuda_options",
+    "cuda_major",
+    "cuda_runtime",
+    "cuda_tag",
+    "is_cuda_package",
+    "known_torch_minors",
+    "major_minor",
+    "minor_compatible",
+    "package_cuda_major",
+    "pyg_conda_available",
+    "pyg_wheel_tags",
+    "pytorch_wheel_tags",
+    "runs_on",
+    "runtime_cuda",
+    "tag_cuda",
+    "torch_minor",
+    "unpack",
+    "variant_of",
+    "variant_words",
+    "virtual_packages",
+]

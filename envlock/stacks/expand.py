@@ -20,14 +20,14 @@ Impossible requests (PyTorch 1.7 on CUDA 11.7) raise BadInputError before any so
 from __future__ import annotations
 
 import dataclasses
-import re
 
 from envlock.errors import BadInputError
 from envlock.models import CudaIntent, SpecSet
 from envlock.net.channels import channel_name, mask
 from envlock.platforms import check_platform, os_of
 from envlock.recipe.reader import Recipe, Stack
-from envlock.specnames import dependency_name
+from envlock.specnames import dependency_name, spec_channel
+from envlock.stacks.cuda import carrier_cuda, cuda_tag
 from envlock.stacks.table import (
     PYG_WHEEL_PAGE,
     PYTORCH_WHEEL_INDEX,
@@ -35,7 +35,6 @@ from envlock.stacks.table import (
     companion_versions,
     conda_cuda_options,
     cuda_runtime,
-    cuda_tag,
     known_torch_minors,
     pyg_conda_available,
     pyg_wheel_tags,
@@ -46,7 +45,6 @@ from envlock.stacks.table import (
 )
 
 BASE_CHANNEL = "conda-forge"
-_CUDA_RUNTIMES = ("pytorch-cuda", "cudatoolkit", "cuda-version")  # environment.yml intent
 
 __all__ = [
     "BASE_CHANNEL",
@@ -99,12 +97,6 @@ def require_conda_source(recipe: Recipe) -> None:
         )
 
 
-def _spec_channel(spec: str) -> str | None:
-    """The channel a spec names (`pytorch` in `pytorch::pytorch=2.0.1`), else None."""
-    head, sep, _ = spec.strip().rpartition("::")
-    return head.strip() or None if sep else None
-
-
 def _add_spec_channels(spec_set: SpecSet) -> SpecSet:
     """Channels named by `channel::pkg` specs but not listed, added last, with a note.
 
@@ -114,7 +106,7 @@ def _add_spec_channels(spec_set: SpecSet) -> SpecSet:
     listed = {channel_name(c) for c in spec_set.channels}
     added: dict[str, list[str]] = {}
     for spec in spec_set.specs:
-        channel = _spec_channel(spec)
+        channel = spec_channel(spec)
         if channel and channel_name(channel) not in listed:
             added.setdefault(channel, []).append(spec)
     if not added:
@@ -382,12 +374,10 @@ def _expand_environment(recipe: Recipe, platform: str) -> SpecSet:
     cuda = None
     runtime = None
     if platform in table().cuda_platforms:
-        for spec in specs:
-            name = _spec_name(spec)
-            found = re.search(r"\s(?:[=<>~!]*)(\d+\.\d+)", spec)
-            if name in _CUDA_RUNTIMES and found:
-                cuda, runtime = found.group(1), name
-                break
+        # The first CUDA version carrier (pytorch-cuda, cudatoolkit, cuda-version) says it.
+        carried = next((c for c in map(carrier_cuda, specs) if c is not None), None)
+        if carried is not None:
+            runtime, cuda = carried
     names = {_spec_name(s) for s in specs}
     guarded = tuple(
         n for n in ("pytorch", "pytorch-mutex", "torchvision", "torchaudio", "pyg") if n in names

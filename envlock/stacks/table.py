@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from envlock.errors import BadInputError
 from envlock.models import VirtualPackage
 from envlock.platforms import os_of
+from envlock.stacks.cuda import major_minor
 
 PYTORCH_WHEEL_INDEX = "https://download.pytorch.org/whl/{tag}"
 PYG_WHEEL_PAGE = "https://data.pyg.org/whl/torch-{minor}.0+{tag}.html"
@@ -72,6 +72,8 @@ class StackTable:
 @functools.cache
 def table() -> StackTable:
     """The stack table shipped in the package (read once)."""
+    from importlib import resources  # loaded on the first lookup: importing stays cheap
+
     import yaml
 
     text = (resources.files("envlock.stacks") / "data" / "stacks.yml").read_text(encoding="utf-8")
@@ -99,12 +101,7 @@ def known_torch_minors() -> tuple[str, ...]:
 
 def torch_minor(version: str) -> str:
     """ "1.13" for "1.13", "1.13.1" or "1.13.1+cu117"."""
-    return ".".join(version.split("+", 1)[0].split(".")[:2])
-
-
-def cuda_tag(cuda: str) -> str:
-    """ "cu117" for "11.7", "cpu" for "cpu"."""
-    return "cpu" if cuda == "cpu" else "cu" + cuda.replace(".", "")
+    return major_minor(version)
 
 
 def conda_cuda_options(minor: str) -> tuple[str, ...]:
