@@ -213,7 +213,7 @@ def test_unsatisfiable_recipe_exits_1_and_keeps_the_old_lock(
 @pytest.fixture(scope="module")
 def cpu_only_mirror(tmp_path_factory: pytest.TempPathFactory) -> Mirror:
     """The demo catalog without a single CUDA build."""
-    from envlock.stacks.buildtags import variant_of
+    from envlock.stacks.cuda import variant_of
 
     stack = {"pytorch", "torchvision", "torchaudio", "pyg", "pytorch-cuda", "pytorch-mutex"}
     records = [

@@ -100,8 +100,8 @@ def test_a_bad_channel_alias_is_bad_input(tmp_path: Path, alias: str, shown: str
 
 def test_token_pattern_and_spec_names() -> None:
     from envlock.net.credentials import TOKEN_PATTERN
-    from envlock.stacks.expand import _spec_name
+    from envlock.specnames import dependency_name
 
     assert TOKEN_PATTERN.findall("https://h/t/abc/pytorch") == ["/t/abc"]
-    assert _spec_name("numpy[channel='a::b']") == "numpy"
-    assert _spec_name("conda-forge::PIP >=22") == "pip"
+    assert dependency_name("numpy[channel='a::b']") == "numpy"
+    assert dependency_name("conda-forge::PIP >=22") == "pip"

@@ -138,10 +138,6 @@ __all__ = [
     "channel_urls",
     "check_channel_alias",
     "is_default_alias",
-    "is_url",
-    "mask",  # defined in envlock.net.credentials; here too for callers that name channels
     "merge_orders",
-    "redact",
-    "split_credentials",
     "split_package_url",
 ]

@@ -15,7 +15,7 @@ from envlock.engine.candidates import Offer, Unsatisfiable
 from envlock.engine.versions import sorted_versions
 from envlock.models import SpecSet
 from envlock.net.channels import channel_name
-from envlock.stacks.buildtags import variant_of
+from envlock.stacks.cuda import variant_of
 
 _SHOWN_VERSIONS = 8
 _SHOWN_VARIANTS = 3

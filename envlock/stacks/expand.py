@@ -23,7 +23,8 @@ import dataclasses
 
 from envlock.errors import BadInputError
 from envlock.models import CudaIntent, SpecSet
-from envlock.net.channels import channel_name, mask
+from envlock.net.channels import channel_name
+from envlock.net.credentials import mask
 from envlock.platforms import check_platform, os_of
 from envlock.recipe.reader import Recipe, Stack
 from envlock.specnames import dependency_name, spec_channel
@@ -205,7 +206,7 @@ def _channels(stack_channels: list[str], recipe: Recipe) -> tuple[str, ...]:
 def _own_specs(recipe: Recipe, platform: str) -> list[str]:
     """The recipe's dependencies and pins, plus `pip` when a pip section needs it."""
     specs = [*recipe.dependencies_for(platform), *recipe.pins]
-    if recipe.pip_for(platform) and "pip" not in {_spec_name(s) for s in specs}:
+    if recipe.pip_for(platform) and "pip" not in {dependency_name(s) for s in specs}:
         specs.append("pip")
     return specs
 
@@ -329,7 +330,7 @@ def _expand_pip_stack(recipe: Recipe, stack: Stack, row: TorchRow, platform: str
     own = [*recipe.dependencies_for(platform), *recipe.pins]
     specs = [
         *_python_specs(recipe),
-        *(["pip"] if "pip" not in {_spec_name(s) for s in own} else []),
+        *(["pip"] if "pip" not in {dependency_name(s) for s in own} else []),
         *own,
     ]
     return SpecSet(
@@ -358,11 +359,6 @@ def _expand_plain(recipe: Recipe, platform: str) -> SpecSet:
     )
 
 
-def _spec_name(spec: str) -> str:
-    """The lower-cased package name of a spec (envlock.specnames.dependency_name)."""
-    return dependency_name(spec)
-
-
 def _expand_environment(recipe: Recipe, platform: str) -> SpecSet:
     """An environment.yml: its own specs and channel list; CUDA read off its runtime spec."""
     specs = recipe.dependencies_for(platform)
@@ -378,7 +374,7 @@ def _expand_environment(recipe: Recipe, platform: str) -> SpecSet:
         carried = next((c for c in map(carrier_cuda, specs) if c is not None), None)
         if carried is not None:
             runtime, cuda = carried
-    names = {_spec_name(s) for s in specs}
+    names = {dependency_name(s) for s in specs}
     guarded = tuple(
         n for n in ("pytorch", "pytorch-mutex", "torchvision", "torchaudio", "pyg") if n in names
     )
