@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -12,6 +13,10 @@ from rich.table import Table
 from envlock.errors import BadInputError
 from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias, mask
 from envlock.ui.output import Output
+from envlock.ui.result import EXIT_CODES, Envelope, Outcome, emit, outcome_of, overall
+
+if TYPE_CHECKING:
+    from envlock.resolve.apply import RecipeResult
 
 HELP = """Solve each RECIPE for every platform and write its locks.
 
@@ -141,7 +146,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     force: bool,
     json_mode: bool,
 ) -> int:
-    from envlock.resolve.apply import Options, exit_code, resolve
+    from envlock.resolve.apply import Options, resolve
 
     out = Output(json_mode=json_mode)
     if check and (update or force):
@@ -169,16 +174,26 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
                 f"{result.lock_dir} holds the conda packages only"
             )
         _print(out, result, mask(channel_alias))
-    code = exit_code(results)
-    if json_mode:
-        document: dict[str, Any] = {
-            "envlock_resolve": 1,
-            "exit_code": code,
-            "channel_alias": mask(channel_alias),
-            "recipes": [r.to_dict() for r in results],
-        }
-        out.emit_json(document)
-    return code
+    outcome = overall(recipe_outcome(r) for r in results)
+    payload = {
+        "exit_code": EXIT_CODES[outcome],
+        "channel_alias": mask(channel_alias),
+        "recipes": [r.to_dict() for r in results],
+    }
+    return emit(Envelope("resolve", payload, outcome=outcome), json_mode=json_mode)
+
+
+def recipe_outcome(result: RecipeResult) -> Outcome:
+    """One recipe's outcome: its error's, `stale` for a stale lock (--check), else ok."""
+    if result.error is not None:
+        return outcome_of(result.error)
+    return "stale" if result.status == "stale" else "ok"
+
+
+def exit_code(results: Sequence[RecipeResult]) -> int:
+    """The exit code of several recipes: 0 done; 2 when any had bad input; else the
+    highest of 1 (no), 3 (stale), 4 (the world failed) among them (CONTRACTS)."""
+    return EXIT_CODES[overall(recipe_outcome(r) for r in results)]
 
 
 def _print(out: Output, result: Any, alias: str) -> None:
