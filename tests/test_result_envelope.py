@@ -280,3 +280,13 @@ def test_the_ui_package_exports_its_names_without_loading_rich() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["False", "True"]
+
+
+def test_top_level_help_loads_no_rendering_or_yaml_library() -> None:
+    code = (
+        "import sys; from envlock.cli import run; run(['--help']); "
+        "print('LOADED:' + ','.join(m for m in ('rich', 'ruamel', 'yaml', 'rattler', "
+        "'conda_lock') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "LOADED:"

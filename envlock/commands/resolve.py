@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from envlock.errors import BadInputError
 from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias, mask
@@ -222,6 +221,8 @@ def _print(out: Output, result: Any, alias: str) -> None:
             "(nothing to do; --force re-solves)"
         )
         return
+    from rich.table import Table  # only a resolve that solved draws tables
+
     for row in result.platforms:
         table = Table(
             title=f"{name} · {row.platform} · {len(row.packages)} packages · "

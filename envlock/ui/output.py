@@ -27,7 +27,9 @@ def make_console(*, stderr: bool) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     is_tty = hasattr(stream, "isatty") and stream.isatty()
     width = None if is_tty or "COLUMNS" in os.environ else LOG_WIDTH
-    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=not is_tty)
+    # emoji=False: `:name:` in a path, a URL or a message is text, never a pictogram (and
+    # rich then does not load its 3 ms emoji table for every line printed).
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=not is_tty, emoji=False)
 
 
 class Output:
