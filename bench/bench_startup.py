@@ -162,15 +162,16 @@ def main() -> None:
             raise SystemExit(f"envlock solved {ours} packages, the bare solve {theirs}")
 
         for _ in range(2):  # warm-up: byte-code compiled, OS file cache filled
-            timed(resolve, env), timed(bare, env), timed(empty, env)
+            for command in (resolve, bare, empty):
+                timed(command, env)
         envlock_runs, bare_runs, empty_runs = [], [], []
         for _ in range(args.runs):
             envlock_runs.append(timed(resolve, env)[0])
             bare_runs.append(timed(bare, env)[0])
             empty_runs.append(timed(empty, env)[0])
         envlock_s, bare_s = statistics.median(envlock_runs), statistics.median(bare_runs)
-        costs = import_costs(resolve[1:], env)
         empty_s = statistics.median(empty_runs)
+        costs = import_costs(resolve[1:], env)
 
     print(f"request: python 3.10, numpy, networkx on linux-64 ({ours} packages), demo mirror")
     print(f"medians of {args.runs} interleaved runs (byte-code cache: {not args.no_bytecode}):")
