@@ -22,6 +22,11 @@ class EnvlockError(Exception):
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
 
+    def to_dict(self) -> dict[str, object]:
+        """`{"code", "message", "where"}`: the body of the `envlock_error` document (and of
+        a failed recipe's `error` in `envlock_resolve`)."""
+        return {"code": self.exit_code, "message": self.message, "where": self.where}
+
 
 class AnswerIsNoError(EnvlockError):
     """Exit 1: the request was understood and the answer is no (unsatisfiable, guard, drift)."""

@@ -108,8 +108,7 @@ def write_json(document: Mapping[str, Any]) -> None:
 
 def error_envelope(error: EnvlockError) -> Envelope:
     """An error's envelope: `{"envlock_error": 1, "code": N, "message": "...", "where": ...}`."""
-    payload = {"code": error.exit_code, "message": error.message, "where": error.where}
-    return Envelope("error", payload, outcome=outcome_of(error))
+    return Envelope("error", error.to_dict(), outcome=outcome_of(error))
 
 
 def emit_error(error: EnvlockError, *, json_mode: bool) -> int:
