@@ -82,32 +82,38 @@ def _json_requested(args: list[str]) -> bool:
 
 
 def run(args: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code; every EnvlockError is mapped here, once."""
+    """Run the CLI and return its exit code.
+
+    A command returns the code `envlock.ui.result.emit` picked for its result; every
+    error (an EnvlockError, an OSError no command mapped, an interrupt, a usage error)
+    goes through `envlock.ui.result.emit_error` here, once.
+    """
     argv = list(sys.argv[1:] if args is None else args)
     json_mode = _json_requested(argv)
+    failure: EnvlockError
     try:
         result: Any = cli.main(args=argv, prog_name="envlock", standalone_mode=False)
     except EnvlockError as error:
-        _report(error, json_mode)
-        return error.exit_code
+        failure = error
     except OSError as error:
         # A safety net for file-system failures no command turned into an EnvlockError.
-        _report(_from_os_error(error), json_mode)
-        return _from_os_error(error).exit_code
+        failure = _from_os_error(error)
     except (click.exceptions.Abort, KeyboardInterrupt):
-        _report(WorldFailedError("interrupted; nothing was replaced"), json_mode)
-        return 4
+        failure = WorldFailedError("interrupted; nothing was replaced")
     except click.ClickException as error:
-        # click's usage errors exit 2; anything click raises is bad input to envlock.
-        code = error.exit_code if error.exit_code == 2 else BadInputError.exit_code
-        if json_mode:  # scripts get the same error document as for any bad input
-            _report(BadInputError(error.format_message()), json_mode)
-        else:
+        # Anything click raises (a usage error, a bad option value) is bad input to envlock;
+        # scripts get the same error document as for any bad input, people click's usage.
+        if not json_mode:
             error.show()
-        return code
+            return BadInputError.exit_code
+        failure = BadInputError(error.format_message())
     except click.exceptions.Exit as done:
         return done.exit_code
-    return result if isinstance(result, int) else 0
+    else:
+        return result if isinstance(result, int) else 0
+    from envlock.ui.result import emit_error  # needed only when something failed
+
+    return emit_error(failure, json_mode=json_mode)
 
 
 # Errors that name a path the user can fix are bad input; the rest is the world failing.
@@ -138,12 +144,6 @@ def _from_os_error(error: OSError) -> EnvlockError:
         "envlock writes lands whole or not at all). Free space or fix the mount, then run again",
         where=str(path) if path else None,
     )
-
-
-def _report(error: EnvlockError, json_mode: bool) -> None:
-    from envlock.ui.output import render_error  # rich loads only when there is an error to show
-
-    render_error(error, json_mode=json_mode)
 
 
 def main() -> None:

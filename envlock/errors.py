@@ -1,7 +1,9 @@
-"""One exception tree; `cli.main` is the one place that maps it to exit codes.
+"""One exception tree; each class carries the exit code its failure maps to.
 
 Every user-facing failure is an `EnvlockError` whose message says what was wrong,
-where (file:line when there is one) and what to do about it.
+where (file:line when there is one) and what to do about it. `envlock.cli.run` sends
+each one to `envlock.ui.result.emit_error`, the one place that reports it. A stale lock
+is not an error: `resolve --check` reports it as the outcome `stale` (exit 3).
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ class EnvlockError(Exception):
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
 
+    def to_dict(self) -> dict[str, object]:
+        """`{"code", "message", "where"}`: the body of the `envlock_error` document (and of
+        a failed recipe's `error` in `envlock_resolve`)."""
+        return {"code": self.exit_code, "message": self.message, "where": self.where}
+
 
 class AnswerIsNoError(EnvlockError):
     """Exit 1: the request was understood and the answer is no (unsatisfiable, guard, drift)."""
@@ -31,12 +38,6 @@ class BadInputError(EnvlockError):
     """Exit 2: unreadable or invalid recipe, lock, snapshot, option or target."""
 
     exit_code = 2
-
-
-class StaleLockError(EnvlockError):
-    """Exit 3: `resolve --check` found the lock stale against its recipe."""
-
-    exit_code = 3
 
 
 class WorldFailedError(EnvlockError):

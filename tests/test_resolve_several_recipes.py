@@ -47,13 +47,14 @@ def test_several_recipes_keep_the_successes(demo_mirror: Mirror, tmp_path: Path)
 
 
 def test_exit_code_of_several_recipes() -> None:
+    from envlock.commands.resolve import exit_code
     from envlock.errors import (
         AnswerIsNoError,
         BadInputError,
         EnvlockError,
         WorldFailedError,
     )
-    from envlock.resolve.apply import RecipeResult, exit_code
+    from envlock.resolve.apply import RecipeResult
 
     def failed(error: EnvlockError) -> RecipeResult:
         return RecipeResult(name="x", source="x.yml", lock_dir=None, status="failed", error=error)

@@ -16,6 +16,7 @@ from envlock.net.credentials import mask
 from envlock.platforms import check_platform
 from envlock.stacks.cuda import variant_words
 from envlock.ui.output import Output
+from envlock.ui.result import Envelope, emit
 
 HELP = """Show how RECIPE expands per platform, without solving.
 
@@ -71,19 +72,13 @@ def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
     loaded = load_recipe(recipe)
     validate_specs(loaded)
     expansions = [expand(loaded, platform) for platform in chosen or loaded.platforms]
-    if json_mode:
-        out.emit_json(
-            {
-                "envlock_check": 1,
-                "recipe": str(recipe),
-                "name": loaded.name,
-                "kind": loaded.kind,
-                "exclude_newer": (
-                    loaded.exclude_newer.isoformat() if loaded.exclude_newer else None
-                ),
-                "platforms": {s.platform: spec_set_document(s) for s in expansions},
-            }
-        )
+    payload = {
+        "recipe": str(recipe),
+        "name": loaded.name,
+        "kind": loaded.kind,
+        "exclude_newer": loaded.exclude_newer.isoformat() if loaded.exclude_newer else None,
+        "platforms": {s.platform: spec_set_document(s) for s in expansions},
+    }
     title = f"[bold]{escape(loaded.name)}[/bold] ({escape(str(recipe))}, {loaded.kind})"
     if loaded.exclude_newer:
         cutoff = loaded.exclude_newer
@@ -96,7 +91,7 @@ def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
     out.print(title)
     for spec_set in expansions:
         out.print(render(spec_set))
-    return 0
+    return emit(Envelope("check", payload), json_mode=json_mode)
 
 
 def spec_set_document(spec_set: SpecSet) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from envlock.create.plan import CreatePlan, Phase, plan_create
 from envlock.errors import BadInputError
 from envlock.net.credentials import mask
 from envlock.ui.output import Output
+from envlock.ui.result import Envelope, emit
 
 _LABELS: dict[Phase, str] = {
     "verify": "verify cached archives",
@@ -269,20 +270,17 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
         output.warn(warning)
     _show_plan(output, plan, dry_run=dry_run)
     if dry_run:
-        if json_mode:
-            output.emit_json({"envlock_create": 1, "dry_run": True, "plan": plan.to_dict()})
-        return 0
+        return emit(
+            Envelope("create", {"dry_run": True, "plan": plan.to_dict()}), json_mode=json_mode
+        )
     try:
         with _RichProgress(output) as progress:
             result = apply_create(plan, progress)
     except KeyboardInterrupt:
         raise interrupted() from None
     _show_result(output, result)
-    if json_mode:
-        output.emit_json(
-            {"envlock_create": 1, "dry_run": False, **result.to_dict(), "plan": plan.to_dict()}
-        )
-    return 0
+    payload = {"dry_run": False, **result.to_dict(), "plan": plan.to_dict()}
+    return emit(Envelope("create", payload), json_mode=json_mode)
 
 
 def _only_lock() -> str:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import click
 
-from envlock.diff.core import diff
+from envlock.diff.core import Drift, diff
 from envlock.platforms import check_platform
 from envlock.snapshot import read_pair
+from envlock.ui.result import Envelope, emit
 
 
 @click.command(
@@ -96,17 +95,20 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
     drift = diff(left, right)
     if critical_only:
         drift = drift.only_critical()
-    if json_mode:
-        # Written here rather than through envlock.ui.output so that `diff --json` never loads rich.
-        sys.stdout.write(json.dumps(drift.to_dict(), indent=2) + "\n")
-        sys.stdout.flush()
-    elif fmt == "markdown":
+    envelope = Envelope("diff", drift.to_dict(), outcome="ok" if drift.identical else "no")
+    return emit(
+        envelope, json_mode=json_mode, human=None if json_mode else lambda: _show(drift, fmt)
+    )
+
+
+def _show(drift: Drift, fmt: str | None) -> None:
+    """The people's view: a Markdown table, or the rich report (rich loads only here)."""
+    if fmt == "markdown":
         from envlock.ui.diff import markdown_report
 
         click.echo(markdown_report(drift), nl=False)
-    else:
-        from envlock.ui.diff import rich_report
-        from envlock.ui.output import Output
+        return
+    from envlock.ui.diff import rich_report
+    from envlock.ui.output import Output
 
-        Output().print(rich_report(drift))
-    return 0 if drift.identical else 1
+    Output().print(rich_report(drift))

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from envlock.mirror import SUBDIRS, Mirror, build_mirror
 from envlock.ui.output import Output
+from envlock.ui.result import Envelope, emit
 
 HELP = """Build the offline demo channels into DIR.
 
@@ -54,15 +55,12 @@ def command(directory: Path, json_mode: bool) -> int:
     output.print(
         f"Use it with: --channel-alias {mirror.channel_alias}", soft_wrap=True, markup=False
     )
-    if json_mode:
-        output.emit_json(mirror_document(mirror))
-    return 0
+    return emit(Envelope("mirror", mirror_payload(mirror)), json_mode=json_mode)
 
 
-def mirror_document(mirror: Mirror) -> dict[str, Any]:
-    """The `--json` document of `envlock mirror`."""
+def mirror_payload(mirror: Mirror) -> dict[str, Any]:
+    """The payload of the `envlock_mirror` document."""
     return {
-        "envlock_mirror": 1,
         "root": str(mirror.root),
         "channel_alias": mirror.channel_alias,
         "catalog_sha256": mirror.catalog_sha256,

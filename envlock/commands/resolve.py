@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.table import Table
 
 from envlock.errors import BadInputError
 from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias
 from envlock.net.credentials import mask
 from envlock.net.policy import policy_from_env
 from envlock.ui.output import Output
+from envlock.ui.result import EXIT_CODES, Envelope, Outcome, emit, outcome_of, overall
+
+if TYPE_CHECKING:
+    from envlock.resolve.apply import RecipeResult
 
 HELP = """Solve each RECIPE for every platform and write its locks.
 
@@ -143,7 +147,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     force: bool,
     json_mode: bool,
 ) -> int:
-    from envlock.resolve.apply import exit_code, resolve
+    from envlock.resolve.apply import resolve
     from envlock.resolve.plan import Options
 
     out = Output(json_mode=json_mode)
@@ -173,16 +177,26 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
                 f"{result.lock_dir} holds the conda packages only"
             )
         _print(out, result, mask(channel_alias))
-    code = exit_code(results)
-    if json_mode:
-        document: dict[str, Any] = {
-            "envlock_resolve": 1,
-            "exit_code": code,
-            "channel_alias": mask(channel_alias),
-            "recipes": [r.to_dict() for r in results],
-        }
-        out.emit_json(document)
-    return code
+    outcome = overall(recipe_outcome(r) for r in results)
+    payload = {
+        "exit_code": EXIT_CODES[outcome],
+        "channel_alias": mask(channel_alias),
+        "recipes": [r.to_dict() for r in results],
+    }
+    return emit(Envelope("resolve", payload, outcome=outcome), json_mode=json_mode)
+
+
+def recipe_outcome(result: RecipeResult) -> Outcome:
+    """One recipe's outcome: its error's, `stale` for a stale lock (--check), else ok."""
+    if result.error is not None:
+        return outcome_of(result.error)
+    return "stale" if result.status == "stale" else "ok"
+
+
+def exit_code(results: Sequence[RecipeResult]) -> int:
+    """The exit code of several recipes: 0 done; 2 when any had bad input; else the
+    highest of 1 (no), 3 (stale), 4 (the world failed) among them (CONTRACTS)."""
+    return EXIT_CODES[overall(recipe_outcome(r) for r in results)]
 
 
 def _print(out: Output, result: Any, alias: str) -> None:
@@ -211,6 +225,8 @@ def _print(out: Output, result: Any, alias: str) -> None:
             "(nothing to do; --force re-solves)"
         )
         return
+    from rich.table import Table  # only a resolve that solved draws tables
+
     for row in result.platforms:
         table = Table(
             title=f"{name} · {row.platform} · {len(row.packages)} packages · "

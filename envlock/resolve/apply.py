@@ -308,7 +308,7 @@ def resolve(
     """Plan (and validate) every recipe before any solving, then check or apply each.
 
     One recipe: its error is raised. Several: every recipe is processed and a failing
-    one becomes a `status: failed` result carrying its error (see `exit_code`).
+    one becomes a `status: failed` result carrying its error.
     `solving(plan)` wraps each apply (a progress spinner).
     """
     from envlock.recipe.reader import load_recipe, peek_name
@@ -348,13 +348,3 @@ def resolve(
                     raise
                 results.append(failed(Path(item.recipe_path), error, item))
     return results
-
-
-def exit_code(results: Sequence[RecipeResult]) -> int:
-    """0 done; 2 when any recipe had bad input; else the highest of 1 (no), 3 (stale),
-    4 (the world failed) among the recipes (CONTRACTS: bad input wins)."""
-    codes = {r.error.exit_code for r in results if r.error is not None}
-    codes |= {3 for r in results if r.status == "stale"}
-    if 2 in codes:
-        return 2
-    return max(codes, default=0)

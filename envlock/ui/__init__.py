@@ -1,0 +1,84 @@
+"""The rendering layer: result envelopes and exit codes, human output, diff reports.
+
+- `envlock.ui.result`: `Envelope`, `emit`, `emit_error` — one JSON document per command,
+  the outcome → exit code mapping, the `envlock_error` document (no rich).
+- `envlock.ui.output`: `Output`, `make_console` — where human output goes (rich).
+- `envlock.ui.diff`: `rich_report`, `markdown_report` — a Drift for people (rich).
+
+Only commands and `envlock.cli` import this package; the core never does. Names are
+loaded on first use, so `from envlock.ui import emit` does not load rich, and
+`envlock --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from envlock.ui.diff import describe, headline, markdown_report, rich_report, summary
+    from envlock.ui.output import LOG_WIDTH, Output, make_console
+    from envlock.ui.result import (
+        EXIT_CODES,
+        PRIORITY,
+        Envelope,
+        Outcome,
+        emit,
+        emit_error,
+        error_envelope,
+        outcome_of,
+        overall,
+        write_json,
+    )
+
+# public name -> the module that defines it
+_HOMES = {
+    "EXIT_CODES": "result",
+    "PRIORITY": "result",
+    "Envelope": "result",
+    "Outcome": "result",
+    "emit": "result",
+    "emit_error": "result",
+    "error_envelope": "result",
+    "outcome_of": "result",
+    "overall": "result",
+    "write_json": "result",
+    "LOG_WIDTH": "output",
+    "Output": "output",
+    "make_console": "output",
+    "describe": "diff",
+    "headline": "diff",
+    "markdown_report": "diff",
+    "rich_report": "diff",
+    "summary": "diff",
+}
+
+__all__ = [
+    "EXIT_CODES",
+    "LOG_WIDTH",
+    "PRIORITY",
+    "Envelope",
+    "Outcome",
+    "Output",
+    "describe",
+    "emit",
+    "emit_error",
+    "error_envelope",
+    "headline",
+    "make_console",
+    "markdown_report",
+    "outcome_of",
+    "overall",
+    "rich_report",
+    "summary",
+    "write_json",
+]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (rich loads only with output or diff)."""
+    home = _HOMES.get(name)
+    if home is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -1,23 +1,21 @@
-"""Rendering: where human output goes, JSON documents, errors. The core never imports this.
+"""Rendering: where human output goes. The core never imports this.
 
-With `--json`, stdout carries exactly one JSON document and human output (tables,
-progress) goes to stderr; otherwise human output goes to stdout. Rich honours NO_COLOR
-and draws no animation when the stream is not a terminal.
+With `--json`, stdout carries exactly one JSON document (written by
+`envlock.ui.result.emit`) and human output (tables, progress) goes to stderr; otherwise
+human output goes to stdout. Rich honours NO_COLOR and draws no animation when the
+stream is not a terminal.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-
-from envlock.errors import EnvlockError
 
 # Width for output that is not a terminal (CI logs, pipes, files): wide enough that paths,
 # URLs and build strings are not cut mid-word; COLUMNS still wins when set.
@@ -29,7 +27,9 @@ def make_console(*, stderr: bool) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     is_tty = hasattr(stream, "isatty") and stream.isatty()
     width = None if is_tty or "COLUMNS" in os.environ else LOG_WIDTH
-    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=not is_tty)
+    # emoji=False: `:name:` in a path, a URL or a message is text, never a pictogram (and
+    # rich then does not load its 3 ms emoji table for every line printed).
+    return Console(stderr=stderr, highlight=False, width=width, soft_wrap=not is_tty, emoji=False)
 
 
 class Output:
@@ -63,29 +63,3 @@ class Output:
             return
         with self.console.status(message):
             yield
-
-    def emit_json(self, document: Mapping[str, Any]) -> None:
-        """Write one JSON document to stdout (only under --json)."""
-        sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
-        sys.stdout.flush()
-
-
-def error_document(error: EnvlockError) -> dict[str, Any]:
-    """The `--json` shape of an error (CONTRACTS.md)."""
-    return {
-        "envlock_error": 1,
-        "code": error.exit_code,
-        "message": error.message,
-        "where": error.where,
-    }
-
-
-def render_error(error: EnvlockError, *, json_mode: bool) -> None:
-    """Show an error: a JSON document on stdout under --json, a paragraph on stderr always."""
-    if json_mode:
-        sys.stdout.write(json.dumps(error_document(error), indent=2) + "\n")
-        sys.stdout.flush()
-    console = make_console(stderr=True)
-    label = {1: "no", 2: "error", 3: "stale", 4: "failed"}.get(error.exit_code, "error")
-    console.print(f"[bold red]envlock {label}:[/bold red] ", end="")
-    console.print(str(error), markup=False, highlight=False)
