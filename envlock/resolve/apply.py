@@ -79,11 +79,7 @@ class RecipeResult:
             "source": self.source,
             "lock_dir": str(self.lock_dir) if self.lock_dir else None,
             "status": self.status,
-            "error": (
-                {"code": error.exit_code, "message": error.message, "where": error.where}
-                if error
-                else None
-            ),
+            "error": (error.to_dict() if error else None),
             "pip_not_locked": list(self.pip_not_locked),
             "stale": list(self.stale),
             "files": [str(p) for p in self.files],
