@@ -14,8 +14,9 @@ name the modules here; their functions are `envlock.resolve.plan.plan` and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envlock.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from envlock.resolve.apply import PlatformResult, RecipeResult, check, failed, resolve
@@ -40,14 +41,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name from its module on first use."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [

@@ -14,12 +14,12 @@ so importing the package stays light.
 
 from __future__ import annotations
 
-import importlib
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from envlock.errors import BadInputError
+from envlock.lazy import lazy_exports
 from envlock.snapshot.model import Snapshot, SnapshotKind
 
 if TYPE_CHECKING:
@@ -46,14 +46,7 @@ _HOMES = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """A public name of a heavier module, imported the first time it is asked for."""
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
-    globals()[name] = value  # later lookups skip __getattr__
-    return value
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 _EXPLICIT = re.compile(r"^@EXPLICIT\s*$", re.MULTILINE)

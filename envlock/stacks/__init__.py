@@ -10,8 +10,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from envlock.lazy import lazy_exports
 from envlock.stacks.cuda import (
     CUDA_RUNTIME_PACKAGES,
     CUDA_RUNTIMES,
@@ -55,8 +56,8 @@ if TYPE_CHECKING:
 
 # The table's names load on first use: the CUDA facts are read on paths (diff, the
 # guard) that never look at the table, and its module costs start-up time.
-_FROM_TABLE = frozenset(
-    {
+_HOMES = dict.fromkeys(
+    (
         "PYG_WHEEL_PAGE",
         "PYTORCH_WHEEL_INDEX",
         "StackTable",
@@ -70,16 +71,12 @@ _FROM_TABLE = frozenset(
         "pytorch_wheel_tags",
         "torch_minor",
         "virtual_packages",
-    }
+    ),
+    "table",
 )
 
 
-def __getattr__(name: str) -> Any:
-    if name in _FROM_TABLE:
-        import importlib
-
-        return getattr(importlib.import_module("envlock.stacks.table"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [

@@ -12,8 +12,9 @@ loaded on first use, so `from envlock.ui import emit` does not load rich, and
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from envlock.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from envlock.ui.diff import describe, headline, markdown_report, rich_report, summary
@@ -75,10 +76,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name's module on first use (rich loads only with output or diff)."""
-    home = _HOMES.get(name)
-    if home is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES)
