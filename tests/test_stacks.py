@@ -10,7 +10,8 @@ import pytest
 
 from envlock.errors import BadInputError
 from envlock.models import CudaIntent, VirtualPackage
-from envlock.recipe.reader import Recipe, Stack, load_recipe
+from envlock.recipe.model import Recipe, Stack
+from envlock.recipe.reader import load_recipe
 from envlock.stacks import expand as stacks
 from envlock.stacks.table import TorchRow, table
 from tests.conftest import REPO

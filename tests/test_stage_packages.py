@@ -41,14 +41,6 @@ def test_importing_a_package_loads_none_of_its_heavier_modules(package: str) -> 
     assert loaded & heavy == set()
 
 
-def test_old_import_paths_of_the_recipe_model_still_work() -> None:
-    from envlock.recipe import Recipe, key_line, reader, yamlparse
-    from envlock.recipe.model import Recipe as ModelRecipe
-
-    assert reader.Recipe is ModelRecipe is Recipe
-    assert reader.key_line is yamlparse.key_line is key_line
-
-
 def test_the_empty_pypi_mapping_ships_with_the_recipe_package() -> None:
     from envlock.recipe.envfile import _mapping_url
 

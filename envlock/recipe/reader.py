@@ -19,22 +19,10 @@ from typing import Any, cast
 from envlock.errors import BadInputError
 from envlock.models import ChannelPriority
 from envlock.recipe import schema
-from envlock.recipe.model import Recipe, RecipeKind, Stack, StackSource
+from envlock.recipe.model import Recipe, Stack, StackSource
 from envlock.recipe.yamlparse import key_line, parse_yaml
 
-# Recipe, Stack, key_line and parse_yaml are re-exported: modules written before the
-# model and the YAML reader had modules of their own import them from here.
-__all__ = [
-    "Recipe",
-    "RecipeKind",
-    "Stack",
-    "StackSource",
-    "key_line",
-    "load_recipe",
-    "parse_yaml",
-    "peek_name",
-    "validate_specs",
-]
+__all__ = ["load_recipe", "peek_name", "validate_specs"]
 
 _RECIPE_MARKERS = ("stack", "python", "envlock")
 _RAW_TOKEN = re.compile(r"[^\s,\]}#]+")

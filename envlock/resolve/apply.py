@@ -38,7 +38,7 @@ from envlock.resolve.plan import (
 from envlock.resolve.report import Highlight, Move, Stay, highlights, moves, stays
 
 if TYPE_CHECKING:
-    from envlock.recipe.reader import Recipe
+    from envlock.recipe.model import Recipe
 
 Status = Literal["written", "unchanged", "fresh", "stale", "failed"]
 

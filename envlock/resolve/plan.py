@@ -34,7 +34,7 @@ from envlock.net.channels import DEFAULT_CHANNEL_ALIAS
 from envlock.platforms import check_platform
 
 if TYPE_CHECKING:
-    from envlock.recipe.reader import Recipe
+    from envlock.recipe.model import Recipe
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

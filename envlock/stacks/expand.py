@@ -26,7 +26,7 @@ from envlock.models import CudaIntent, SpecSet
 from envlock.net.channels import channel_name
 from envlock.net.credentials import mask
 from envlock.platforms import check_platform, os_of
-from envlock.recipe.reader import Recipe, Stack
+from envlock.recipe.model import Recipe, Stack
 from envlock.specnames import dependency_name, spec_channel
 from envlock.stacks.cuda import carrier_cuda, cuda_tag
 from envlock.stacks.table import (
