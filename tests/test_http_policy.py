@@ -387,6 +387,20 @@ def test_a_bad_setting_is_exit_2_before_anything_is_fetched(
     assert not pkgs.exists()
 
 
+def test_resolve_check_reads_no_network_so_ignores_its_settings(
+    demo_mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recipe = str(REPO / "recipes" / "m3net.yml")
+    args = ["resolve", recipe, "-o", str(tmp_path / "locks"), "-p", "linux-64"]
+    args += ["--channel-alias", demo_mirror.root.as_uri()]
+    assert invoke(args).exit_code == 0
+    monkeypatch.setenv("ENVLOCK_HTTP_TIMEOUT", "abc")
+    checked = invoke([*args, "--check", "--json"])
+    assert checked.exit_code == 0, checked.stderr
+    assert checked.json()["envlock_resolve"] == 1
+    assert invoke(args).exit_code == 2  # a resolve that may fetch still refuses it
+
+
 # ---------------------------------------------------------------- repodata (rattler)
 
 

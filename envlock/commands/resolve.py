@@ -154,7 +154,8 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     if check and (update or force):
         raise BadInputError("--check only compares: it cannot be combined with --update or --force")
     check_channel_alias(channel_alias)
-    policy_from_env()  # a bad ENVLOCK_HTTP_* setting is refused before any recipe is read
+    if not check:  # --check reads no network: its settings are not its business
+        policy_from_env()  # a bad ENVLOCK_HTTP_* setting is refused before any recipe is read
     options = Options(
         platforms=tuple(dict.fromkeys(platforms)),
         out_dir=out_dir,
