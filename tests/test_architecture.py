@@ -3,6 +3,8 @@
 - the core (everything but commands/, ui/, cli.py and __main__.py) never imports
   envlock.ui, envlock.commands, click or rich;
 - only engine/ imports rattler, only recipe/envfile.py imports conda_lock;
+- each stage imports only the stages before it in the data flow (`STAGE_MAY_IMPORT`), and
+  the kernel modules import no stage;
 - engine/ imports only the kernel, envlock.engine.* and envlock.net.policy;
 - only net/ opens sockets (mirror/, the demo channels' builder, aside);
 - no module is longer than 500 lines;
@@ -37,6 +39,22 @@ ENGINE_MAY_IMPORT = (
     "envlock.net.policy",  # the one HTTP policy: timeouts and retries for rattler's client
     "envlock.net.credentials",  # credentials split from URLs and masked, for rattler's auth
 )
+# Which stage package may import which: the data flow of DESIGN.md, one direction only
+# (recipe → stacks → resolve → lock → create → snapshot → diff). The kernel (KERNEL) is
+# open to all and imports no stage; ui/ and commands/ sit on top and may import any stage.
+STAGE_MAY_IMPORT: dict[str, frozenset[str]] = {
+    "net": frozenset(),
+    "engine": frozenset({"net"}),  # narrowed further by ENGINE_MAY_IMPORT
+    "recipe": frozenset({"engine"}),  # matchspecs checked with the solver's own parser
+    "stacks": frozenset({"recipe", "net"}),
+    "lock": frozenset({"engine", "net"}),  # a lock's completeness, matched with rattler
+    "resolve": frozenset({"recipe", "stacks", "lock", "engine", "net"}),
+    "create": frozenset({"lock", "engine", "net"}),
+    # create: the origin file (channel order) that create leaves in a prefix
+    "snapshot": frozenset({"recipe", "stacks", "lock", "create", "net"}),
+    "diff": frozenset({"snapshot", "stacks", "net"}),
+    "mirror": frozenset({"engine"}),  # the demo channels, indexed with rattler
+}
 # Modules whose import means network access; the names on the right open no connection.
 NETWORK = ("socket", "ssl", "http.client", "http.server", "urllib.request", "urllib3",
            "requests", "httpx", "aiohttp")  # fmt: skip
@@ -154,6 +172,24 @@ def _is_allowed_in_engine(module: str) -> bool:
     return module == "envlock" or _within(module, ENGINE_MAY_IMPORT[1:])
 
 
+def _stage_offences() -> set[str]:
+    offences = set()
+    for p in _modules():
+        parts = p.relative_to(PACKAGE).parts
+        here = parts[0].removesuffix(".py")
+        if here in ("ui", "commands", "cli", "__main__"):
+            continue
+        allowed = frozenset() if len(parts) == 1 else STAGE_MAY_IMPORT.get(here)
+        assert allowed is not None, f"{_rel(p)}: a new package needs a row in STAGE_MAY_IMPORT"
+        for module in _imported_modules(p):
+            names = module.split(".")
+            if names[0] != "envlock" or len(names) < 2 or names[1] in (here, *KERNEL):
+                continue
+            if names[1] not in allowed:
+                offences.add(f"{_rel(p)} -> {module}")
+    return offences
+
+
 def _socket_offences() -> set[str]:
     offences = set()
     for p in _modules():
@@ -178,6 +214,7 @@ def _size_offences() -> set[str]:
 RULES = {
     "core imports click, rich, ui or commands": _core_offences,
     "engine imports another stage": _engine_offences,
+    "a stage imports against the data flow": _stage_offences,
     "opens sockets outside net/": _socket_offences,
     "longer than 500 lines": _size_offences,
 }
