@@ -21,7 +21,8 @@ from collections.abc import Iterable
 from envlock.diff.finding import Finding
 from envlock.diff.names import EXTENSIONS
 from envlock.models import Package
-from envlock.snapshot.versions import is_exact, public
+from envlock.snapshot.versions import public
+from envlock.specnames import is_exact
 from envlock.stacks.cuda import (
     CUDA_RUNTIMES,
     Variant,

@@ -39,7 +39,8 @@ from envlock.diff.finding import SEVERITY_ORDER, Finding, Severity
 from envlock.diff.names import EXTENSIONS, import_name, pair_key
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
-from envlock.snapshot.versions import is_exact, newer, same_version
+from envlock.snapshot.versions import newer, same_version
+from envlock.specnames import is_exact
 from envlock.stacks.cuda import Variant, major_minor
 
 TORCH_NAMES = frozenset({"pytorch", "torch"})

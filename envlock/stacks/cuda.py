@@ -53,7 +53,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from envlock.specnames import dependency_name, spec_version
+from envlock.specnames import dependency_name, is_exact, spec_version
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -108,8 +108,6 @@ _CARRIED = re.compile(r"[=<>~!]*(\d+\.\d+)")  # `11.7.*`, `>=12.1`, `=11.3`: the
 _CUPY = re.compile(r"^cupy-cuda(\d{2})")
 # The pytorch channel's osx builds: `py3.10_0`, no cuda and no cpu tag (osx has no CUDA).
 _PYTORCH_OSX = re.compile(r"^py\d\.\d{1,2}_\d+$")
-# What makes a recorded version a constraint rather than a version (`>=11.6`, `11.*`).
-_CONSTRAINT_CHARS = frozenset("*<>=,|~ ")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -168,9 +166,7 @@ def runtime_cuda(version: str) -> str | None:
     """The CUDA X.Y a runtime package's recorded version names: `11.7.99` → `11.7`,
     `11.6.*` → `11.6`, `11.6` → `11.6`; None for a constraint (`>=11.6`) or no version."""
     version = version.removesuffix(".*")
-    if not version or any(c in _CONSTRAINT_CHARS for c in version):
-        return None
-    return major_minor(version)
+    return major_minor(version) if is_exact(version) else None
 
 
 def variant_of(name: str, version: str, build: str | None) -> Variant:
