@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from envlock.diff.finding import Finding
 from envlock.diff.names import EXTENSIONS
+from envlock.diff.record import Finding
 from envlock.models import Package
 from envlock.snapshot.versions import public
 from envlock.specnames import is_exact

@@ -35,8 +35,8 @@ from collections.abc import Iterable, Sequence
 
 from envlock.diff import abi
 from envlock.diff.abi import cuda_intent, describe, index, read_variant, torches
-from envlock.diff.finding import SEVERITY_ORDER, Finding, Severity
 from envlock.diff.names import EXTENSIONS, import_name, pair_key
+from envlock.diff.record import SEVERITY_ORDER, Finding, Severity
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.versions import newer, same_version
