@@ -72,6 +72,8 @@ def _in_range(version: str, low: str, high: str) -> bool:
 def test_runtime_package_roles() -> None:
     assert cuda.CUDA_VERSION_CARRIERS == ("pytorch-cuda", "cudatoolkit", "cuda-version")
     assert cuda.CUDA_RUNTIMES == ("pytorch-cuda", "cudatoolkit", "cuda-runtime", "cuda-cudart")
+    assert cuda.CARRIED_RUNTIMES == ("pytorch-cuda", "cudatoolkit")
+    assert cuda.CUDA_INTENT_PACKAGES == ("pytorch-cuda",)
     assert set(cuda.CUDA_VERSION_CARRIERS) | set(cuda.CUDA_RUNTIMES) <= cuda.CUDA_RUNTIME_PACKAGES
     # Every runtime the stack table pairs a torch with is a version carrier.
     runtimes = {row.runtime for row in table().rows if row.runtime}
@@ -313,6 +315,51 @@ def test_cuda_packages_for_ranking() -> None:
         assert cuda.is_cuda_package(name)
     for name in ("cuda", "nvidia-ml-py", "cupy"):
         assert not cuda.is_cuda_package(name)
+
+
+# --- what asks for a CUDA torch --------------------------------------------------------------
+
+
+def test_the_mutex_cuda_build_selects_cuda() -> None:
+    assert cuda.mutex_is_cuda("cuda")
+    assert not cuda.mutex_is_cuda("cpu")
+    assert not cuda.mutex_is_cuda(None)
+    assert cuda.mutex_is_cuda("cuda") is cuda.variant_of("pytorch-mutex", "1.0", "cuda").gpu
+
+
+def test_what_asks_for_a_cuda_torch() -> None:
+    """pytorch-cuda and the mutex's `cuda` build ask; cudatoolkit and cuda-version, which
+    CPU stacks pull in too, and the mutex's `cpu` build do not."""
+    toolkit = Package(name="cudatoolkit", version="11.3.1", build="h2bc3f7f_2")
+    version = Package(name="cuda-version", version="12.5", build="hd4f0392_3")
+    mutex_cuda = Package(name="pytorch-mutex", version="1.0", build="cuda")
+    mutex_cpu = Package(name="pytorch-mutex", version="1.0", build="cpu")
+    pairing = Package(name="pytorch-cuda", version="11.7", build="h778d358_5")
+    assert cuda.cuda_intent([toolkit, version, mutex_cpu]) == ()
+    # pytorch-cuda first, then the mutex, whatever order the environment lists them in
+    assert cuda.cuda_intent([mutex_cuda, toolkit, pairing]) == (pairing, mutex_cuda)
+
+
+@pytest.mark.parametrize("mutex", ["cuda", "cpu"])
+def test_guard_and_findings_agree_on_the_mutex_alone(mutex: str) -> None:
+    """A CPU pytorch beside only a pytorch-mutex: its `cuda` build is the intent findings
+    read and the variant the guard demands."""
+    packages = [
+        Package(name="pytorch", version="1.13.1", build="py3.8_cpu_0"),
+        Package(name="pytorch-mutex", version="1.0", build=mutex),
+    ]
+    findings = side_findings(packages)
+    assert any(f.code == "cpu-build" for f in findings) is (mutex == "cuda")
+    broken = guard.violations(
+        SpecSet(
+            platform="linux-64",
+            specs=(),
+            channels=(),
+            intent=CudaIntent(cuda="11.7", runtime=None, guarded=("pytorch",)),
+        ),
+        packages,
+    )
+    assert any("selects the CPU variant" in b for b in broken) is (mutex == "cpu")
 
 
 # --- guard and findings agree --------------------------------------------------------------

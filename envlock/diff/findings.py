@@ -34,21 +34,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from envlock.diff import abi
-from envlock.diff.abi import cuda_intent, describe, index, read_variant, torches
+from envlock.diff.abi import describe, index, intent_reasons, read_variant, torches
 from envlock.diff.names import EXTENSIONS, import_name, pair_key
 from envlock.diff.record import SEVERITY_ORDER, Finding, Severity
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.versions import newer, same_version
 from envlock.specnames import is_exact
-from envlock.stacks.cuda import Variant, major_minor
+from envlock.stacks.cuda import MUTEX, TORCH_NAMES, TORCH_PACKAGES, Variant, major_minor
 
-TORCH_NAMES = frozenset({"pytorch", "torch"})
-VARIANT_NAMES = TORCH_NAMES | EXTENSIONS | {"pytorch-mutex", "libtorch"}
+# The packages whose builds say CUDA or CPU: torch (and libtorch), its extensions, the mutex.
+VARIANT_NAMES = TORCH_PACKAGES | EXTENSIONS | {MUTEX}
 
 __all__ = [
     "SEVERITY_ORDER",
-    "TORCH_NAMES",
     "VARIANT_NAMES",
     "Finding",
     "Severity",
@@ -185,7 +184,7 @@ def _cpu_build(
     """`cpu-build`: side[0] has (or asks for) CUDA, side[1] has the CPU build."""
     cuda_side, cpu_name = sides
     # The CPU side's own CUDA intent for this very torch is said here, once.
-    reasons = cuda_intent(cpu_side) if cpu_pkg.name.lower() in TORCH_NAMES else []
+    reasons = intent_reasons(cpu_side) if cpu_pkg.name.lower() in TORCH_NAMES else []
     although = f" although {cpu_name}'s " + " and ".join(r for r, _ in reasons) if reasons else ""
     fix = f"; reinstall {cpu_pkg.name} with a CUDA build" if reasons else ""
     cpu_verb = _has(specs[1], elide=specs[0] == specs[1] and cuda_side == "A")
