@@ -128,7 +128,6 @@ _PYTHON = re.compile(r"(?:^|[_\d])py(\d)\.?(\d{1,2})(?=$|[_h.a-z])")
 _TORCH = re.compile(r"torch_?(\d+)\.(\d+)")
 _PT_TAG = re.compile(r"pt(\d)(\d{1,2})(?=cu|cpu|$|[_\-.])")
 _NAME_CU_MAJOR = re.compile(r"-cu(\d{2})$")
-_TAG = re.compile(r"^cu(\d{2,3})$")
 _CARRIED = re.compile(r"[=<>~!]*(\d+\.\d+)")  # `11.7.*`, `>=12.1`, `=11.3`: the X.Y
 _CUPY = re.compile(r"^cupy-cuda(\d{2})")
 # The pytorch channel's osx builds: `py3.10_0`, no cuda and no cpu tag (osx has no CUDA).
@@ -175,16 +174,6 @@ def unpack(digits: str) -> str:
 def cuda_tag(cuda: str) -> str:
     """`11.7` → `cu117` (the tag torchvision, PyG and wheel indexes use); `cpu` → `cpu`."""
     return "cpu" if cuda == "cpu" else "cu" + cuda.replace(".", "")
-
-
-def tag_cuda(tag: str) -> str | None:
-    """`cu117` → `11.7`, `cu102` → `10.2`; `cpu` → None. ValueError for anything else."""
-    if tag == "cpu":
-        return None
-    match = _TAG.match(tag)
-    if match is None:
-        raise ValueError(f"{tag!r} is not a CUDA tag such as cu117 or cpu")
-    return unpack(match.group(1))
 
 
 def runtime_cuda(version: str) -> str | None:
@@ -355,7 +344,6 @@ __all__ = [
     "package_cuda_major",
     "runs_on",
     "runtime_cuda",
-    "tag_cuda",
     "unpack",
     "variant_of",
     "variant_words",
