@@ -165,7 +165,7 @@ def _across(
                 message=f"{pa.name}: A {_has(specs[0])}a CPU build ({_brief(pa)}), B "
                 f"{_has(specs[1], elide=specs[0] == specs[1])}a {_cuda_words(vb)} build "
                 f"({_brief(pb)}){_mutex_note(mutex)}: B needs an NVIDIA driver{driver}",
-                packages=(pa.name, *(("pytorch-mutex",) if mutex else ())),
+                packages=(pa.name, *((MUTEX,) if mutex else ())),
             )
         )
     return found, covered
@@ -195,9 +195,7 @@ def _cpu_build(
         f"build ({_brief(cuda_pkg)}), {cpu_name} {cpu_verb}a CPU build ({_brief(cpu_pkg)})"
         f"{_mutex_note(mutex, sides)}{although}: {cpu_name} will not use the GPU{fix}",
         packages=tuple(
-            dict.fromkeys(
-                [cuda_pkg.name, *(["pytorch-mutex"] if mutex else []), *(n for _, n in reasons)]
-            )
+            dict.fromkeys([cuda_pkg.name, *([MUTEX] if mutex else []), *(n for _, n in reasons)])
         ),
     )
 
@@ -213,7 +211,7 @@ def _fold_mutex(
     switches: list[_Switch],
 ) -> list[tuple[_Switch, tuple[Package, Package] | None]]:
     """Each switch, with pytorch-mutex's own switch folded into the torch one beside it."""
-    mutex = next((s for s in switches if s[0].name.lower() == "pytorch-mutex"), None)
+    mutex = next((s for s in switches if s[0].name.lower() == MUTEX), None)
     has_torch = any(s[0].name.lower() in TORCH_NAMES for s in switches)
     if mutex is None or not has_torch:
         return [(s, None) for s in switches]
