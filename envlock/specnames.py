@@ -1,4 +1,5 @@
-"""What a conda match spec or depends string names: its package, channel and version.
+"""What a conda match spec or depends string names: its package, channel and version;
+whether a recorded version is a version or a constraint.
 
 One reader for every module that reads specs leniently (the completeness check of
 `create`, the install order of explicit files, stack expansion, the CUDA facts):
@@ -12,6 +13,10 @@ from __future__ import annotations
 # Characters that end the name part of a spec: version operators, bracket options and a
 # pip-style environment marker.
 _STOPS = "=<>!~[;"
+
+# What makes a recorded version a constraint rather than a version (`>=11.6`, `11.*`,
+# `>=1.2,<2`, `1.0|2.0`, `3.9 *`).
+CONSTRAINT_CHARS = frozenset("*<>=,|~ ")
 
 
 def _split(spec: str) -> tuple[str | None, str, str]:
@@ -59,4 +64,12 @@ def spec_version(spec: str) -> str:
     return rest.split()[0]
 
 
-__all__ = ["dependency_name", "spec_channel", "spec_version"]
+def is_exact(version: str) -> bool:
+    """True for a plain version (`1.13.1`, `2.9.0post0`), False for "" or a constraint."""
+    if not version:
+        return False
+    # `!` alone is a PEP 440 epoch (`1!2.0`); `!=` contains `=` and is caught below.
+    return not any(c in CONSTRAINT_CHARS for c in version)
+
+
+__all__ = ["CONSTRAINT_CHARS", "dependency_name", "is_exact", "spec_channel", "spec_version"]

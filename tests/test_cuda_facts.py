@@ -72,6 +72,8 @@ def _in_range(version: str, low: str, high: str) -> bool:
 def test_runtime_package_roles() -> None:
     assert cuda.CUDA_VERSION_CARRIERS == ("pytorch-cuda", "cudatoolkit", "cuda-version")
     assert cuda.CUDA_RUNTIMES == ("pytorch-cuda", "cudatoolkit", "cuda-runtime", "cuda-cudart")
+    assert cuda.CARRIED_RUNTIMES == ("pytorch-cuda", "cudatoolkit")
+    assert cuda.CUDA_INTENT_PACKAGES == ("pytorch-cuda",)
     assert set(cuda.CUDA_VERSION_CARRIERS) | set(cuda.CUDA_RUNTIMES) <= cuda.CUDA_RUNTIME_PACKAGES
     # Every runtime the stack table pairs a torch with is a version carrier.
     runtimes = {row.runtime for row in table().rows if row.runtime}
@@ -125,6 +127,89 @@ def test_pytorch_cuda_pins_the_runtime_packages_to_its_version(corpus: Path) -> 
 
 
 # --- reading builds ----------------------------------------------------------------------
+
+# Every CUDA/CPU build-string form in CONTRACTS.md, read by one function.
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "build", "expected"),
+    [
+        (
+            "pytorch",
+            "1.13.0",
+            "py3.8_cuda11.7_cudnn8.5.0_0",
+            cuda.Variant(cuda="11.7", python="3.8", cudnn="8.5"),
+        ),
+        (
+            "pytorch",
+            "2.0.1",
+            "py3.10_cuda11.8_cudnn8_0",
+            cuda.Variant(cuda="11.8", python="3.10", cudnn="8"),
+        ),
+        ("pytorch", "1.13.0", "py3.8_cpu_0", cuda.Variant(cpu=True, python="3.8")),
+        ("pytorch", "2.0.1", "py3.10_0", cuda.Variant(cpu=True, python="3.10")),
+        ("pytorch", "1.13.1", "py3.8_0", cuda.Variant(cpu=True, python="3.8")),
+        ("pytorch", "2.0.1", "py3.10_cpu_0", cuda.Variant(cpu=True, python="3.10")),
+        (
+            "pytorch",
+            "1.7.1",
+            "py3.8_cuda10.2.89_cudnn7.6.5_0",
+            cuda.Variant(cuda="10.2", python="3.8", cudnn="7.6"),
+        ),
+        ("pytorch", "2.1.0", "cuda118_py310h2f8b1f3_300", cuda.Variant(cuda="11.8", python="3.10")),
+        ("pytorch", "1.13.1", "cuda112py39hb0b7ed5_200", cuda.Variant(cuda="11.2", python="3.9")),
+        ("pytorch", "2.7.1", "cpu_mkl_py310h1d2ba9c_101", cuda.Variant(cpu=True, python="3.10")),
+        ("libtorch", "2.7.1", "cpu_generic_h3a4b5c6_1", cuda.Variant(cpu=True)),
+        ("pytorch-mutex", "1.0", "cuda", cuda.Variant(gpu=True)),
+        ("pytorch-mutex", "1.0", "cpu", cuda.Variant(cpu=True)),
+        ("torchvision", "0.14.0", "py38_cu117", cuda.Variant(cuda="11.7", python="3.8")),
+        ("torchvision", "0.14.0", "py38_cpu", cuda.Variant(cpu=True, python="3.8")),
+        (
+            "pyg",
+            "2.2.0",
+            "py38_torch_1.13.0_cu117",
+            cuda.Variant(cuda="11.7", python="3.8", torch="1.13"),
+        ),
+        (
+            "pyg",
+            "2.3.0",
+            "py310_torch_2.0.0_cpu",
+            cuda.Variant(cpu=True, python="3.10", torch="2.0"),
+        ),
+        (
+            "pytorch-scatter",
+            "2.1.0",
+            "py38_torch_1.13.0_cu116",
+            cuda.Variant(cuda="11.6", python="3.8", torch="1.13"),
+        ),
+        ("torch", "1.13.1+cu117", None, cuda.Variant(cuda="11.7")),
+        ("torch", "2.0.1+cpu", None, cuda.Variant(cpu=True)),
+        ("torch-scatter", "2.1.0+pt113cu117", None, cuda.Variant(cuda="11.7", torch="1.13")),
+        ("torch-sparse", "0.6.17+pt20cpu", None, cuda.Variant(cpu=True, torch="2.0")),
+        ("nvidia-cublas-cu12", "12.1.3.1", None, cuda.Variant(cuda="12")),
+        ("cudatoolkit", "11.3.1", "h2bc3f7f_2", cuda.Variant(cuda="11.3")),
+        ("pytorch-cuda", "11.7", "h778d358_5", cuda.Variant(cuda="11.7")),
+        ("cuda-version", "12.5", "hd4f0392_3", cuda.Variant(cuda="12.5")),
+        ("cudnn", "8.9.2.26", "cuda11_0", cuda.Variant(cudnn="8.9")),
+        ("numpy", "1.23.5", "py38h14f4228_0", cuda.Variant(python="3.8")),
+        ("python", "3.8.16", "h7a1cb2a_3", cuda.Variant()),
+        ("python", "3.10.0", "py3.10_0", cuda.Variant(python="3.10")),
+        ("torchaudio", "0.7.2", "py39", cuda.Variant(python="3.9")),
+        ("torchaudio", "0.13.0", "py38_cu116", cuda.Variant(cuda="11.6", python="3.8")),
+        ("cupy", "12.0", "py311hd7b1a5a_0", cuda.Variant(python="3.11")),
+    ],
+)
+def test_variant_of_reads_every_form(
+    name: str, version: str, build: str | None, expected: cuda.Variant
+) -> None:
+    assert cuda.variant_of(name, version, build) == expected
+
+
+def test_is_cuda_covers_a_cuda_marker_without_a_version() -> None:
+    assert cuda.variant_of("pytorch-mutex", "1.0", "cuda").is_cuda
+    assert not cuda.variant_of("pytorch-mutex", "1.0", "cpu").is_cuda
+    assert cuda.variant_of("pytorch", "2.0.1", "py3.10_cuda11.8_cudnn8.7.0_0").is_cuda
+    assert not cuda.variant_of("pytorch", "2.0.1", "py3.10_0").is_cuda
 
 
 @pytest.mark.parametrize(
@@ -246,22 +331,31 @@ def test_the_minor_rule_is_what_the_builds_depend_on(corpus: Path) -> None:
 # --- tags and versions ---------------------------------------------------------------------
 
 
+def _tag_cuda(tag: str) -> str | None:
+    """The CUDA a wheel's local label `+tag` names, as the build reader reads it."""
+    return cuda.variant_of("torch", f"2.0.1+{tag}", None).cuda
+
+
 def test_cu_tags_and_versions_convert_both_ways() -> None:
     assert cuda.cuda_tag("11.7") == "cu117"
     assert cuda.cuda_tag("10.2") == "cu102"
     assert cuda.cuda_tag("cpu") == "cpu"
-    assert cuda.tag_cuda("cu117") == "11.7"
-    assert cuda.tag_cuda("cu92") == "9.2"
-    assert cuda.tag_cuda("cpu") is None
-    for bad in ("cuda117", "rocm5.2", "cu1"):
-        with pytest.raises(ValueError, match="not a CUDA tag"):
-            cuda.tag_cuda(bad)
+    assert _tag_cuda("cu117") == "11.7"
+    assert _tag_cuda("cu92") == "9.2"
+    assert _tag_cuda("cpu") is None
+    for bad in ("cuda117", "rocm5.2", "cu1"):  # not a CUDA tag: it names no CUDA
+        assert _tag_cuda(bad) is None
     # Every tag and CUDA version the stack table knows survives the round trip.
     for row in table().rows:
         for tag in (*row.torch_wheels, *row.pyg_wheels):
-            assert cuda.cuda_tag(cuda.tag_cuda(tag) or "cpu") == tag
+            assert cuda.cuda_tag(_tag_cuda(tag) or "cpu") == tag
         for version in (*row.cuda, *row.conda_forge_cuda):
-            assert cuda.tag_cuda(cuda.cuda_tag(version)) == version
+            assert _tag_cuda(cuda.cuda_tag(version)) == version
+
+
+def test_cuda_tag() -> None:
+    assert cuda.cuda_tag("11.7") == "cu117"
+    assert cuda.cuda_tag("12.1") == "cu121"
 
 
 def test_major_minor_helpers() -> None:
@@ -313,6 +407,51 @@ def test_cuda_packages_for_ranking() -> None:
         assert cuda.is_cuda_package(name)
     for name in ("cuda", "nvidia-ml-py", "cupy"):
         assert not cuda.is_cuda_package(name)
+
+
+# --- what asks for a CUDA torch --------------------------------------------------------------
+
+
+def test_the_mutex_cuda_build_selects_cuda() -> None:
+    assert cuda.mutex_is_cuda("cuda")
+    assert not cuda.mutex_is_cuda("cpu")
+    assert not cuda.mutex_is_cuda(None)
+    assert cuda.mutex_is_cuda("cuda") is cuda.variant_of("pytorch-mutex", "1.0", "cuda").gpu
+
+
+def test_what_asks_for_a_cuda_torch() -> None:
+    """pytorch-cuda and the mutex's `cuda` build ask; cudatoolkit and cuda-version, which
+    CPU stacks pull in too, and the mutex's `cpu` build do not."""
+    toolkit = Package(name="cudatoolkit", version="11.3.1", build="h2bc3f7f_2")
+    version = Package(name="cuda-version", version="12.5", build="hd4f0392_3")
+    mutex_cuda = Package(name="pytorch-mutex", version="1.0", build="cuda")
+    mutex_cpu = Package(name="pytorch-mutex", version="1.0", build="cpu")
+    pairing = Package(name="pytorch-cuda", version="11.7", build="h778d358_5")
+    assert cuda.cuda_intent([toolkit, version, mutex_cpu]) == ()
+    # pytorch-cuda first, then the mutex, whatever order the environment lists them in
+    assert cuda.cuda_intent([mutex_cuda, toolkit, pairing]) == (pairing, mutex_cuda)
+
+
+@pytest.mark.parametrize("mutex", ["cuda", "cpu"])
+def test_guard_and_findings_agree_on_the_mutex_alone(mutex: str) -> None:
+    """A CPU pytorch beside only a pytorch-mutex: its `cuda` build is the intent findings
+    read and the variant the guard demands."""
+    packages = [
+        Package(name="pytorch", version="1.13.1", build="py3.8_cpu_0"),
+        Package(name="pytorch-mutex", version="1.0", build=mutex),
+    ]
+    findings = side_findings(packages)
+    assert any(f.code == "cpu-build" for f in findings) is (mutex == "cuda")
+    broken = guard.violations(
+        SpecSet(
+            platform="linux-64",
+            specs=(),
+            channels=(),
+            intent=CudaIntent(cuda="11.7", runtime=None, guarded=("pytorch",)),
+        ),
+        packages,
+    )
+    assert any("selects the CPU variant" in b for b in broken) is (mutex == "cpu")
 
 
 # --- guard and findings agree --------------------------------------------------------------

@@ -245,7 +245,7 @@ def test_guard_trips_when_the_solver_hands_back_a_cpu_build(
     from envlock.models import CudaIntent, SpecSet
     from envlock.resolve import guard
     from envlock.resolve.solver import solve_platforms
-    from envlock.stacks.expand import virtual_packages
+    from envlock.stacks.table import virtual_packages
 
     specset = SpecSet(
         platform="linux-64",

@@ -13,7 +13,8 @@ from envlock.models import CudaIntent, VirtualPackage
 from envlock.recipe.model import Recipe, Stack
 from envlock.recipe.reader import load_recipe
 from envlock.stacks import expand as stacks
-from envlock.stacks.table import TorchRow, table
+from envlock.stacks.cuda import cuda_tag
+from envlock.stacks.table import TorchRow, known_torch_minors, table, torch_minor
 from tests.conftest import REPO
 
 ROWS = table().rows
@@ -46,6 +47,13 @@ def tag(cuda: str) -> str:
     return "cu" + cuda.replace(".", "")
 
 
+def row_of(minor: str) -> TorchRow:
+    """The table's row for a torch version's minor (it must exist)."""
+    row = table().row(torch_minor(minor))
+    assert row is not None, minor
+    return row
+
+
 # ---------------------------------------------------------------- the contract's facts
 
 
@@ -63,7 +71,7 @@ def test_table_carries_the_contracts_conda_cuda_options() -> None:
         "2.7": (),
     }
     for minor, options in contract.items():
-        assert stacks.conda_cuda_options(minor) == options, minor
+        assert row_of(minor).cuda == options, minor
     # the issue's summary for 1.8 to 1.12 is kept; real repodata adds more (stacks.yml header)
     for minor, required in {
         "1.8": ("10.2", "11.1"),
@@ -72,14 +80,14 @@ def test_table_carries_the_contracts_conda_cuda_options() -> None:
         "1.11": ("10.2", "11.3"),
         "1.12": ("10.2", "11.3", "11.6"),
     }.items():
-        assert set(required) <= set(stacks.conda_cuda_options(minor)), minor
-        assert stacks.cuda_runtime(minor) == "cudatoolkit"
-        newest = stacks.conda_cuda_options(minor)[-1]
-        assert table().row(minor).conda_forge_cuda == (newest,)  # type: ignore[union-attr]  # the row exists
+        assert set(required) <= set(row_of(minor).cuda), minor
+        assert row_of(minor).runtime == "cudatoolkit"
+        newest = row_of(minor).cuda[-1]
+        assert row_of(minor).conda_forge_cuda == (newest,)
     for minor in ("1.13", "2.0", "2.5"):
-        assert stacks.cuda_runtime(minor) == "pytorch-cuda"
-    assert stacks.cuda_runtime("2.6") is None
-    assert stacks.conda_cuda_options("9.9") == ()
+        assert row_of(minor).runtime == "pytorch-cuda"
+    assert row_of("2.6").runtime is None
+    assert table().row("9.9") is None  # an unknown minor has no row, so no CUDA options
 
 
 def test_table_carries_the_contracts_wheel_tags() -> None:
@@ -108,24 +116,25 @@ def test_table_carries_the_contracts_wheel_tags() -> None:
         "2.6": "cu118 cu124 cu126",
         "2.7": "cu118 cu126 cu128",
     }
+    # `cpu` is on every wheel index besides these CUDA tags (the expansion's `cpu` variant)
     for minor, tags in pyg.items():
-        assert stacks.pyg_wheel_tags(minor) == (*tags.split(), "cpu"), minor
+        assert row_of(minor).pyg_wheels == tuple(tags.split()), minor
     for minor, tags in torch.items():
-        assert stacks.pytorch_wheel_tags(minor) == (*tags.split(), "cpu"), minor
-    assert stacks.pyg_wheel_tags("0.4") == ()
+        assert row_of(minor).torch_wheels == tuple(tags.split()), minor
+    assert table().row("0.4") is None
 
 
 def test_lookups() -> None:
-    assert stacks.companion_versions("1.13.1") == {"torchvision": "0.14", "torchaudio": "0.13"}
-    assert stacks.companion_versions("2.0") == {"torchvision": "0.15", "torchaudio": "2.0"}
-    assert stacks.companion_versions("0.4") == {}
-    assert stacks.known_torch_minors()[0] == "1.7"
-    assert stacks.known_torch_minors()[-1] == "2.8"
-    assert stacks.pyg_conda_available("1.13")
-    assert not stacks.pyg_conda_available("2.6")
-    assert stacks.torch_minor("1.13.1+cu117") == "1.13"
-    assert stacks.cuda_tag("11.7") == "cu117"
-    assert stacks.cuda_tag("cpu") == "cpu"
+    assert (row_of("1.13.1").torchvision, row_of("1.13.1").torchaudio) == ("0.14", "0.13")
+    assert (row_of("2.0").torchvision, row_of("2.0").torchaudio) == ("0.15", "2.0")
+    assert table().row(torch_minor("0.4")) is None
+    assert known_torch_minors()[0] == "1.7"
+    assert known_torch_minors()[-1] == "2.8"
+    assert row_of("1.13").pyg_conda
+    assert not row_of("2.6").pyg_conda
+    assert torch_minor("1.13.1+cu117") == "1.13"
+    assert cuda_tag("11.7") == "cu117"
+    assert cuda_tag("cpu") == "cpu"
 
 
 # ---------------------------------------------------------------- conda expansion, every row
@@ -430,7 +439,7 @@ def test_every_real_pytorch_channel_build_is_in_the_table(corpus: Path) -> None:
     records = {**data.get("packages", {}), **data.get("packages.conda", {})}
     checked = 0
     for record in records.values():
-        row = table().row(stacks.torch_minor(record["version"]))
+        row = table().row(torch_minor(record["version"]))
         if record["name"] == "pytorch" and row is not None:
             found = re.search(r"cuda(\d+\.\d+)", record["build"])
             if found:
@@ -438,10 +447,10 @@ def test_every_real_pytorch_channel_build_is_in_the_table(corpus: Path) -> None:
                 checked += 1
         if record["name"] in ("torchvision", "torchaudio"):
             torch = next((d for d in record["depends"] if d.startswith("pytorch ")), None)
-            row = table().row(stacks.torch_minor(torch.split()[1])) if torch else None
+            row = table().row(torch_minor(torch.split()[1])) if torch else None
             if row is not None:
                 paired = row.torchvision if record["name"] == "torchvision" else row.torchaudio
-                assert stacks.torch_minor(record["version"]) == paired, record["version"]
+                assert torch_minor(record["version"]) == paired, record["version"]
                 checked += 1
     assert checked > 100
 

@@ -2,7 +2,7 @@
 
 - `envlock.diff.core`: `diff(a, b)` → `Drift` (changes, counts, findings);
 - `envlock.diff.findings`: the finding codes, `find` (A → B) and `side_findings` (one
-  environment); `envlock.diff.abi` decides the GPU-stack ones; `envlock.diff.finding`
+  environment); `envlock.diff.abi` decides the GPU-stack ones; `envlock.diff.record`
   holds the `Finding` record;
 - `envlock.diff.names`: conda ↔ pip names, torch extensions, the critical packages.
 """
@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 from envlock.diff.core import CHANGE_ORDER, Change, ChangeKind, Drift, diff
-from envlock.diff.finding import SEVERITY_ORDER, Finding, Severity
 from envlock.diff.findings import find, side_findings
 from envlock.diff.names import EXTENSIONS, import_name, is_critical, pair_key
+from envlock.diff.record import SEVERITY_ORDER, Finding, Severity
 
 __all__ = [
     "CHANGE_ORDER",

@@ -6,25 +6,31 @@ packages and torch extensions say about each other (codes: envlock.diff.findings
 - `cuda-runtime-mismatch`: a runtime package (`envlock.stacks.cuda.CUDA_RUNTIMES`) the
   torch build does not run on (`envlock.stacks.cuda.runs_on`: the build's X.Y, or for a
   conda-forge build a later minor of its major), or, without a torch build to read,
-  `pytorch-cuda` and `cudatoolkit` that disagree;
+  `pytorch-cuda` and `cudatoolkit` (`CARRIED_RUNTIMES`) that disagree;
 - `ext-abi-mismatch`: an extension built for another torch major.minor or CUDA;
 - `mixed-cuda`: packages for two CUDA majors side by side.
 
 The helpers that read packages (`index`, `read_variant`, `describe`, `torches`,
-`cuda_intent`) serve the cross-side findings too.
+`intent_reasons`) serve the cross-side findings too. What asks for CUDA, which runtime a
+build runs on and which packages are torch are `envlock.stacks.cuda`'s facts.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from envlock.diff.finding import Finding
 from envlock.diff.names import EXTENSIONS
+from envlock.diff.record import Finding
 from envlock.models import Package
-from envlock.snapshot.versions import is_exact, public
+from envlock.snapshot.versions import public
+from envlock.specnames import is_exact
 from envlock.stacks.cuda import (
+    CARRIED_RUNTIMES,
     CUDA_RUNTIMES,
+    MUTEX,
+    TORCH_NAMES,
     Variant,
+    cuda_intent,
     major_minor,
     package_cuda_major,
     runs_on,
@@ -56,18 +62,19 @@ def describe(package: Package) -> str:
 
 def torches(by_name: dict[str, Package]) -> list[Package]:
     """The torch packages present: conda's `pytorch`, then pip's `torch`."""
-    return [by_name[n] for n in ("pytorch", "torch") if n in by_name]
+    return [by_name[n] for n in TORCH_NAMES if n in by_name]
 
 
-def cuda_intent(by_name: dict[str, Package]) -> list[tuple[str, str]]:
-    """What in an environment asks for a CUDA torch: (reason, package name) pairs."""
+def intent_reasons(by_name: dict[str, Package]) -> list[tuple[str, str]]:
+    """What in an environment asks for a CUDA torch (`envlock.stacks.cuda.cuda_intent`),
+    in words: (reason, package name) pairs."""
     reasons = []
-    if "pytorch-cuda" in by_name:
-        cuda = by_name["pytorch-cuda"]
-        reasons.append((f"pytorch-cuda {cuda.version} asks for CUDA", "pytorch-cuda"))
-    mutex = by_name.get("pytorch-mutex")
-    if mutex is not None and mutex.build == "cuda":
-        reasons.append(("pytorch-mutex is the `cuda` variant", "pytorch-mutex"))
+    for package in cuda_intent(by_name.values()):
+        name = package.name.lower()
+        if name == MUTEX:
+            reasons.append((f"{name} is the `cuda` variant", name))
+        else:
+            reasons.append((f"{name} {package.version} asks for CUDA", name))
     return reasons
 
 
@@ -75,7 +82,7 @@ def cpu_despite_intent(torch: Package, by_name: dict[str, Package]) -> list[Find
     """`cpu-build` when `torch` is a CPU build and the environment asks for CUDA."""
     if not read_variant(torch).cpu:
         return []
-    reasons = cuda_intent(by_name)
+    reasons = intent_reasons(by_name)
     if not reasons:
         return []
     return [
@@ -124,24 +131,33 @@ def runtime_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Findin
 
 
 def runtime_disagreement(by_name: dict[str, Package]) -> list[Finding]:
-    """Without a torch build to read, two runtime packages that disagree still tell."""
-    cuda = by_name.get("pytorch-cuda")
-    toolkit = by_name.get("cudatoolkit")
-    if cuda is None or toolkit is None or "pytorch" not in by_name:
+    """Without a torch build to read, two runtime packages that disagree still tell: the
+    one pytorch pairs with (pytorch-cuda) against the others (cudatoolkit), beside a
+    conda pytorch (`envlock.stacks.cuda.CARRIED_RUNTIMES`)."""
+    pairing, *others = CARRIED_RUNTIMES
+    paired = by_name.get(pairing)
+    if paired is None or "pytorch" not in by_name:
         return []
-    want, have = runtime_cuda(cuda.version), runtime_cuda(toolkit.version)
-    if want is None or have is None or want == have:
-        return []
-    return [
-        Finding(
-            severity="warning",
-            code="cuda-runtime-mismatch",
-            message=f"pytorch-cuda {cuda.version} pairs pytorch with CUDA {want} but "
-            f"cudatoolkit {toolkit.version} is also installed: code that loads cudatoolkit "
-            "gets another CUDA than pytorch",
-            packages=("pytorch-cuda", "cudatoolkit"),
+    want = runtime_cuda(paired.version)
+    found = []
+    for name in others:
+        other = by_name.get(name)
+        if other is None:
+            continue
+        have = runtime_cuda(other.version)
+        if want is None or have is None or want == have:
+            continue
+        found.append(
+            Finding(
+                severity="warning",
+                code="cuda-runtime-mismatch",
+                message=f"{pairing} {paired.version} pairs pytorch with CUDA {want} but "
+                f"{name} {other.version} is also installed: code that loads {name} gets "
+                "another CUDA than pytorch",
+                packages=(pairing, name),
+            )
         )
-    ]
+    return found
 
 
 def extension_mismatch(torch: Package, by_name: dict[str, Package]) -> list[Finding]:

@@ -34,20 +34,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from envlock.diff import abi
-from envlock.diff.abi import cuda_intent, describe, index, read_variant, torches
-from envlock.diff.finding import SEVERITY_ORDER, Finding, Severity
+from envlock.diff.abi import describe, index, intent_reasons, read_variant, torches
 from envlock.diff.names import EXTENSIONS, import_name, pair_key
+from envlock.diff.record import SEVERITY_ORDER, Finding, Severity
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
-from envlock.snapshot.versions import is_exact, newer, same_version
-from envlock.stacks.cuda import Variant, major_minor
+from envlock.snapshot.versions import newer, same_version
+from envlock.specnames import is_exact
+from envlock.stacks.cuda import MUTEX, TORCH_NAMES, TORCH_PACKAGES, Variant, major_minor
 
-TORCH_NAMES = frozenset({"pytorch", "torch"})
-VARIANT_NAMES = TORCH_NAMES | EXTENSIONS | {"pytorch-mutex", "libtorch"}
+# The packages whose builds say CUDA or CPU: torch (and libtorch), its extensions, the mutex.
+VARIANT_NAMES = TORCH_PACKAGES | EXTENSIONS | {MUTEX}
 
 __all__ = [
     "SEVERITY_ORDER",
-    "TORCH_NAMES",
     "VARIANT_NAMES",
     "Finding",
     "Severity",
@@ -165,7 +165,7 @@ def _across(
                 message=f"{pa.name}: A {_has(specs[0])}a CPU build ({_brief(pa)}), B "
                 f"{_has(specs[1], elide=specs[0] == specs[1])}a {_cuda_words(vb)} build "
                 f"({_brief(pb)}){_mutex_note(mutex)}: B needs an NVIDIA driver{driver}",
-                packages=(pa.name, *(("pytorch-mutex",) if mutex else ())),
+                packages=(pa.name, *((MUTEX,) if mutex else ())),
             )
         )
     return found, covered
@@ -184,7 +184,7 @@ def _cpu_build(
     """`cpu-build`: side[0] has (or asks for) CUDA, side[1] has the CPU build."""
     cuda_side, cpu_name = sides
     # The CPU side's own CUDA intent for this very torch is said here, once.
-    reasons = cuda_intent(cpu_side) if cpu_pkg.name.lower() in TORCH_NAMES else []
+    reasons = intent_reasons(cpu_side) if cpu_pkg.name.lower() in TORCH_NAMES else []
     although = f" although {cpu_name}'s " + " and ".join(r for r, _ in reasons) if reasons else ""
     fix = f"; reinstall {cpu_pkg.name} with a CUDA build" if reasons else ""
     cpu_verb = _has(specs[1], elide=specs[0] == specs[1] and cuda_side == "A")
@@ -195,9 +195,7 @@ def _cpu_build(
         f"build ({_brief(cuda_pkg)}), {cpu_name} {cpu_verb}a CPU build ({_brief(cpu_pkg)})"
         f"{_mutex_note(mutex, sides)}{although}: {cpu_name} will not use the GPU{fix}",
         packages=tuple(
-            dict.fromkeys(
-                [cuda_pkg.name, *(["pytorch-mutex"] if mutex else []), *(n for _, n in reasons)]
-            )
+            dict.fromkeys([cuda_pkg.name, *([MUTEX] if mutex else []), *(n for _, n in reasons)])
         ),
     )
 
@@ -213,7 +211,7 @@ def _fold_mutex(
     switches: list[_Switch],
 ) -> list[tuple[_Switch, tuple[Package, Package] | None]]:
     """Each switch, with pytorch-mutex's own switch folded into the torch one beside it."""
-    mutex = next((s for s in switches if s[0].name.lower() == "pytorch-mutex"), None)
+    mutex = next((s for s in switches if s[0].name.lower() == MUTEX), None)
     has_torch = any(s[0].name.lower() in TORCH_NAMES for s in switches)
     if mutex is None or not has_torch:
         return [(s, None) for s in switches]

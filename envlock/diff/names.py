@@ -10,7 +10,7 @@ from __future__ import annotations
 from packaging.utils import canonicalize_name
 
 from envlock.models import Manager
-from envlock.stacks.cuda import is_cuda_package
+from envlock.stacks.cuda import TORCH_PACKAGES, is_cuda_package
 
 # conda name → PyPI project name, where they differ.
 CONDA_TO_PIP: dict[str, str] = {
@@ -46,29 +46,28 @@ EXTENSIONS = frozenset(
     }
 )
 
-# The packages whose drift most often breaks an ML stack; they are ranked first.
-CRITICAL: frozenset[str] = EXTENSIONS | frozenset(
-    {
-        "python",
-        "pytorch",
-        "torch",
-        "libtorch",
-        "pytorch-cuda",
-        "pytorch-mutex",
-        "cpuonly",
-        "cudatoolkit",
-        "cudnn",
-        "nccl",
-        "torch-geometric",
-        "numpy",
-        "mkl",
-        "blas",
-        "libblas",
-        "libcblas",
-        "liblapack",
-        "openblas",
-        "libopenblas",
-    }
+# The packages whose drift most often breaks an ML stack; they are ranked first, with
+# every CUDA runtime package (`is_cuda_package`: pytorch-cuda, cudatoolkit, cudnn, …).
+CRITICAL: frozenset[str] = (
+    EXTENSIONS
+    | TORCH_PACKAGES
+    | frozenset(
+        {
+            "python",
+            "pytorch-mutex",
+            "cpuonly",
+            "nccl",
+            "torch-geometric",
+            "numpy",
+            "mkl",
+            "blas",
+            "libblas",
+            "libcblas",
+            "liblapack",
+            "openblas",
+            "libopenblas",
+        }
+    )
 )
 
 
@@ -117,5 +116,6 @@ def pair_key(name: str, manager: Manager) -> str:
 def is_critical(name: str) -> bool:
     """Whether a package belongs to the GPU/numeric core (python, torch, CUDA, PyG, numpy, BLAS)."""
     name = name.lower()
-    # CUDA runtime packages: cuda-cudart, cuda-nvrtc …, and the PyPI nvidia-*-cu12 wheels.
+    # CUDA runtime packages: pytorch-cuda, cudatoolkit, cudnn, cuda-cudart, cuda-nvrtc …,
+    # and the PyPI nvidia-*-cu12 wheels.
     return name in CRITICAL or is_cuda_package(name)

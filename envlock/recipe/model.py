@@ -40,7 +40,10 @@ class Stack:
     @property
     def torch_minor(self) -> str:
         """ "1.13" for "1.13" and "1.13.1"."""
-        return ".".join(self.pytorch.split(".")[:2])
+        # Imported here: reading a recipe need not load the CUDA facts' patterns.
+        from envlock.stacks.cuda import major_minor
+
+        return major_minor(self.pytorch)
 
     @property
     def wants_cuda(self) -> bool:

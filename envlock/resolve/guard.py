@@ -13,7 +13,7 @@ every platform whose SpecSet promised CUDA is checked against what was chosen:
 Which CUDA a build runs on is `envlock.stacks.cuda.runs_on`, the rule `diff` findings use
 too: the CUDA X.Y the build names, or for a conda-forge build (`cuda112py39h…`,
 `cuda118_py310h…`) any later minor of that major. The runtime package then carries the
-exact X.Y.
+exact X.Y (`runtime_cuda`), and the mutex's variant is `mutex_is_cuda`, as in findings.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from envlock.errors import AnswerIsNoError
 from envlock.models import Package, SpecSet
-from envlock.stacks.cuda import cuda_tag, major_minor, runs_on, variant_of
+from envlock.stacks.cuda import MUTEX, cuda_tag, mutex_is_cuda, runs_on, runtime_cuda, variant_of
 
 
 def _shown(pkg: Package) -> str:
@@ -48,8 +48,8 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
             what = f"a CUDA {variant.cuda} build" if variant.cuda else "a CPU build"
             found.append(f"{_shown(torch)} is {what}, not a cuda{cuda} build")
 
-    mutex = by_name.get("pytorch-mutex")
-    if mutex is not None and not variant_of(mutex.name, mutex.version, mutex.build).gpu:
+    mutex = by_name.get(MUTEX)
+    if mutex is not None and not mutex_is_cuda(mutex.build):
         found.append(f"{_shown(mutex)} selects the CPU variant")
 
     runtime_name = specset.intent.runtime
@@ -57,12 +57,13 @@ def violations(specset: SpecSet, packages: Iterable[Package]) -> list[str]:
         runtime = by_name.get(runtime_name)
         if runtime is None:
             found.append(f"the CUDA runtime package {runtime_name} {cuda} was not chosen")
-        elif major_minor(runtime.version) != cuda:
-            found.append(f"{_shown(runtime)} is CUDA {major_minor(runtime.version)}, not {cuda}")
+        elif (have := runtime_cuda(runtime.version)) != cuda:
+            # A solved version is exact; a constraint (never solved) is shown as written.
+            found.append(f"{_shown(runtime)} is CUDA {have or runtime.version}, not {cuda}")
 
     for name in specset.intent.guarded:
         pkg = by_name.get(name)
-        if pkg is None or name in ("pytorch", "pytorch-mutex", runtime_name):
+        if pkg is None or name in ("pytorch", MUTEX, runtime_name):
             continue  # checked above by their own rules
         variant = variant_of(pkg.name, pkg.version, pkg.build)
         if not runs_on(variant.cuda, pkg.build, cuda):

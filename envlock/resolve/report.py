@@ -10,13 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from envlock.models import Package
-from envlock.stacks.cuda import CUDA_VERSION_CARRIERS, variant_of
+from envlock.stacks.cuda import CUDA_VERSION_CARRIERS, CUDNN_PACKAGES, variant_of
 
 HIGHLIGHTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("python", ("python",)),
     ("pytorch", ("pytorch",)),
     ("CUDA runtime", CUDA_VERSION_CARRIERS),  # pytorch-cuda, cudatoolkit, cuda-version
-    ("cuDNN", ("cudnn",)),
+    ("cuDNN", CUDNN_PACKAGES),  # conda's cudnn first
     ("torchvision", ("torchvision",)),
     ("pyg", ("pyg",)),
 )

@@ -3,6 +3,7 @@
 Exports written with `--from-history` and spec files carry constraints (`3.9.*`, `>=1.2`,
 or nothing) instead of versions. The diff compares an exact version against a constraint
 by asking whether it satisfies it, and orders exact versions with a conda-like key.
+Which recorded versions are exact is `envlock.specnames.is_exact` (re-exported here).
 """
 
 from __future__ import annotations
@@ -12,21 +13,16 @@ import operator
 import re
 from collections.abc import Callable
 
-_CONSTRAINT_CHARS = frozenset("*<>=,|~ ")
+from envlock.specnames import is_exact
+
 _ATOM = re.compile(r"\d+|[a-z]+")
 _TERM = re.compile(r"^(==|!=|>=|<=|~=|>|<|=)?\s*(.*)$")
+
+__all__ = ["is_exact", "newer", "public", "same_version", "satisfies", "version_key"]
 
 # One atom of a version key: (rank, number, text). Pre-release words sort before
 # numbers, `post` after them, so 1.0dev < 1.0 < 1.0post1 (conda's order in brief).
 Atom = tuple[int, int, str]
-
-
-def is_exact(version: str) -> bool:
-    """True for a plain version (`1.13.1`, `2.9.0post0`), False for "" or a constraint."""
-    if not version:
-        return False
-    # `!` alone is a PEP 440 epoch (`1!2.0`); `!=` contains `=` and is caught below.
-    return not any(c in _CONSTRAINT_CHARS for c in version)
 
 
 def public(version: str) -> str:

@@ -7,7 +7,7 @@ Runtime packages: conda packages whose *version* is a CUDA version, each with it
 
     package          carrier  runtime  what it is
     pytorch-cuda     yes      yes      pytorch channel, torch 1.13-2.5: metapackage X.Y that
-                                       pins the nvidia `cuda-*` runtime to X.Y
+                                       pins the nvidia `cuda-*` runtime to X.Y (intent)
     cudatoolkit      yes      yes      torch <= 1.12 and conda-forge CUDA <= 11.8: the whole
                                        runtime in one package, X.Y.Z
     cuda-version     yes      no       conda-forge: constraint metapackage X.Y that selects
@@ -23,6 +23,12 @@ environment.yml's CUDA are read from it, the resolve summary shows it. A *runtim
 or pins the libcudart torch loads: a torch build is checked against it. Tools such as
 `cuda-memcheck` are not runtime packages: the nvidia channel ships 11.8.86 into 11.6
 environments.
+
+CUDA intent (`cuda_intent`): what in an environment asks for a CUDA torch. pytorch-cuda
+(the *intent* package above) is installed only to pair the pytorch channel's torch with
+CUDA, and pytorch-mutex's `cuda` build selects the CUDA variant (`mutex_is_cuda`).
+cudatoolkit and cuda-version ask for nothing by themselves: CPU stacks pull them in too
+(cupy, conda-forge's CPU builds beside a CUDA library).
 
 Build tags, in every form the PyTorch/PyG ecosystem writes (`variant_of`):
 
@@ -51,22 +57,26 @@ version compatibility; their runtime dependency reads `cudatoolkit >=11.2,<12` o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from envlock.specnames import dependency_name, spec_version
+from envlock.models import Package
+from envlock.specnames import dependency_name, is_exact, spec_version
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RuntimePackage:
-    """A conda package whose version is a CUDA version, and the part it plays (see above)."""
+    """A conda package whose version is a CUDA version, and the part it plays (see above):
+    `intent` marks a package whose presence asks for a CUDA torch."""
 
     name: str
     carrier: bool
     runtime: bool
+    intent: bool = False
 
 
 RUNTIME_PACKAGES: tuple[RuntimePackage, ...] = (
-    RuntimePackage(name="pytorch-cuda", carrier=True, runtime=True),
+    RuntimePackage(name="pytorch-cuda", carrier=True, runtime=True, intent=True),
     RuntimePackage(name="cudatoolkit", carrier=True, runtime=True),
     RuntimePackage(name="cuda-version", carrier=True, runtime=False),
     RuntimePackage(name="cuda-runtime", carrier=False, runtime=True),
@@ -85,10 +95,25 @@ CUDA_RUNTIME_PACKAGES: frozenset[str] = frozenset(p.name for p in RUNTIME_PACKAG
 CUDA_VERSION_CARRIERS: tuple[str, ...] = tuple(p.name for p in RUNTIME_PACKAGES if p.carrier)
 # The packages a torch build's CUDA is checked against.
 CUDA_RUNTIMES: tuple[str, ...] = tuple(p.name for p in RUNTIME_PACKAGES if p.runtime)
-CUDNN_PACKAGES: frozenset[str] = frozenset(
-    {"cudnn", "nvidia-cudnn", "nvidia-cudnn-cu11", "nvidia-cudnn-cu12"}
+# The runtimes that also choose X.Y (pytorch-cuda, cudatoolkit): without a torch build to
+# read, two of them that name different CUDA versions still tell of a mismatch.
+CARRIED_RUNTIMES: tuple[str, ...] = tuple(
+    p.name for p in RUNTIME_PACKAGES if p.carrier and p.runtime
 )
-TORCH_PACKAGES: frozenset[str] = frozenset({"pytorch", "torch", "libtorch"})
+# The runtime packages whose presence asks for a CUDA torch (pytorch-cuda).
+CUDA_INTENT_PACKAGES: tuple[str, ...] = tuple(p.name for p in RUNTIME_PACKAGES if p.intent)
+# cuDNN as conda (first: the one a conda summary shows) and PyPI name it.
+CUDNN_PACKAGES: tuple[str, ...] = (
+    "cudnn",
+    "nvidia-cudnn",
+    "nvidia-cudnn-cu11",
+    "nvidia-cudnn-cu12",
+)
+# The torch a program imports, conda's then pip's: the builds findings read first.
+TORCH_NAMES: tuple[str, ...] = ("pytorch", "torch")
+# Every torch build, with the C++ library conda-forge's pytorch depends on.
+TORCH_PACKAGES: frozenset[str] = frozenset({*TORCH_NAMES, "libtorch"})
+MUTEX = "pytorch-mutex"
 
 # CUDA majors that exist (7 to 13): a `cu` elsewhere in a name is not a CUDA tag.
 _CUDA_MAJORS = range(7, 14)
@@ -103,13 +128,10 @@ _PYTHON = re.compile(r"(?:^|[_\d])py(\d)\.?(\d{1,2})(?=$|[_h.a-z])")
 _TORCH = re.compile(r"torch_?(\d+)\.(\d+)")
 _PT_TAG = re.compile(r"pt(\d)(\d{1,2})(?=cu|cpu|$|[_\-.])")
 _NAME_CU_MAJOR = re.compile(r"-cu(\d{2})$")
-_TAG = re.compile(r"^cu(\d{2,3})$")
 _CARRIED = re.compile(r"[=<>~!]*(\d+\.\d+)")  # `11.7.*`, `>=12.1`, `=11.3`: the X.Y
 _CUPY = re.compile(r"^cupy-cuda(\d{2})")
 # The pytorch channel's osx builds: `py3.10_0`, no cuda and no cpu tag (osx has no CUDA).
 _PYTORCH_OSX = re.compile(r"^py\d\.\d{1,2}_\d+$")
-# What makes a recorded version a constraint rather than a version (`>=11.6`, `11.*`).
-_CONSTRAINT_CHARS = frozenset("*<>=,|~ ")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -154,23 +176,11 @@ def cuda_tag(cuda: str) -> str:
     return "cpu" if cuda == "cpu" else "cu" + cuda.replace(".", "")
 
 
-def tag_cuda(tag: str) -> str | None:
-    """`cu117` → `11.7`, `cu102` → `10.2`; `cpu` → None. ValueError for anything else."""
-    if tag == "cpu":
-        return None
-    match = _TAG.match(tag)
-    if match is None:
-        raise ValueError(f"{tag!r} is not a CUDA tag such as cu117 or cpu")
-    return unpack(match.group(1))
-
-
 def runtime_cuda(version: str) -> str | None:
     """The CUDA X.Y a runtime package's recorded version names: `11.7.99` → `11.7`,
     `11.6.*` → `11.6`, `11.6` → `11.6`; None for a constraint (`>=11.6`) or no version."""
     version = version.removesuffix(".*")
-    if not version or any(c in _CONSTRAINT_CHARS for c in version):
-        return None
-    return major_minor(version)
+    return major_minor(version) if is_exact(version) else None
 
 
 def variant_of(name: str, version: str, build: str | None) -> Variant:
@@ -181,8 +191,8 @@ def variant_of(name: str, version: str, build: str | None) -> Variant:
     if name in CUDNN_PACKAGES:
         cu = _NAME_CU_MAJOR.search(name)
         return Variant(cudnn=major_minor(version), cuda=cu.group(1) if cu else None)
-    if name == "pytorch-mutex" and build:
-        return Variant(gpu=build.startswith("cuda"), cpu=build.startswith("cpu"))
+    if name == MUTEX and build:
+        return Variant(gpu=mutex_is_cuda(build), cpu=build.startswith("cpu"))
     if name == "cpuonly":
         return Variant(cpu=True)
 
@@ -212,6 +222,24 @@ def variant_of(name: str, version: str, build: str | None) -> Variant:
     if m := _CUDNN.search(build or ""):
         cudnn = m.group(1) + (f".{m.group(2)}" if m.group(2) else "")
     return Variant(cuda=cuda, cpu=cpu, python=python, torch=torch, cudnn=cudnn)
+
+
+def mutex_is_cuda(build: str | None) -> bool:
+    """Whether a pytorch-mutex build selects the CUDA variant: `cuda` does, `cpu` not."""
+    return (build or "").startswith("cuda")
+
+
+def cuda_intent(packages: Iterable[Package]) -> tuple[Package, ...]:
+    """The packages of one environment that ask for a CUDA torch (see above): a
+    pytorch-cuda of any version, then a pytorch-mutex `cuda` build (the first of each
+    name); empty when nothing asks."""
+    order = (*CUDA_INTENT_PACKAGES, MUTEX)
+    asking: dict[str, Package] = {}
+    for package in packages:
+        name = package.name.lower()
+        if name in CUDA_INTENT_PACKAGES or (name == MUTEX and mutex_is_cuda(package.build)):
+            asking.setdefault(name, package)
+    return tuple(asking[n] for n in order if n in asking)
 
 
 def minor_compatible(build: str | None) -> bool:
@@ -293,24 +321,29 @@ def variant_words(cuda: str | None, runtime: str | None) -> str:
 
 
 __all__ = [
+    "CARRIED_RUNTIMES",
+    "CUDA_INTENT_PACKAGES",
     "CUDA_RUNTIMES",
     "CUDA_RUNTIME_PACKAGES",
     "CUDA_VERSION_CARRIERS",
     "CUDNN_PACKAGES",
+    "MUTEX",
     "RUNTIME_PACKAGES",
+    "TORCH_NAMES",
     "TORCH_PACKAGES",
     "RuntimePackage",
     "Variant",
     "carrier_cuda",
+    "cuda_intent",
     "cuda_major",
     "cuda_tag",
     "is_cuda_package",
     "major_minor",
     "minor_compatible",
+    "mutex_is_cuda",
     "package_cuda_major",
     "runs_on",
     "runtime_cuda",
-    "tag_cuda",
     "unpack",
     "variant_of",
     "variant_words",

@@ -33,13 +33,7 @@ from envlock.stacks.table import (
     PYG_WHEEL_PAGE,
     PYTORCH_WHEEL_INDEX,
     TorchRow,
-    companion_versions,
-    conda_cuda_options,
-    cuda_runtime,
     known_torch_minors,
-    pyg_conda_available,
-    pyg_wheel_tags,
-    pytorch_wheel_tags,
     table,
     torch_minor,
     virtual_packages,
@@ -47,22 +41,7 @@ from envlock.stacks.table import (
 
 BASE_CHANNEL = "conda-forge"
 
-__all__ = [
-    "BASE_CHANNEL",
-    "companion_versions",
-    "conda_cuda_options",
-    "cuda_runtime",
-    "cuda_tag",
-    "expand",
-    "known_torch_minors",
-    "pyg_conda_available",
-    "pyg_wheel_tags",
-    "pytorch_wheel_tags",
-    "require_conda_source",
-    "torch_minor",
-    "validate_stack",
-    "virtual_packages",
-]
+__all__ = ["BASE_CHANNEL", "expand", "require_conda_source", "validate_stack"]
 
 
 def expand(recipe: Recipe, platform: str) -> SpecSet:

@@ -104,42 +104,6 @@ def torch_minor(version: str) -> str:
     return major_minor(version)
 
 
-def conda_cuda_options(minor: str) -> tuple[str, ...]:
-    """CUDA versions with pytorch-channel conda builds for a torch minor (`()` if unknown)."""
-    row = table().row(torch_minor(minor))
-    return row.cuda if row else ()
-
-
-def cuda_runtime(minor: str) -> str | None:
-    """`cudatoolkit` (≤ 1.12), `pytorch-cuda` (1.13 to 2.5) or None (no conda builds)."""
-    row = table().row(torch_minor(minor))
-    return row.runtime if row else None
-
-
-def companion_versions(minor: str) -> dict[str, str]:
-    """{"torchvision": "0.14", "torchaudio": "0.13"} for "1.13" (`{}` if unknown)."""
-    row = table().row(torch_minor(minor))
-    return {"torchvision": row.torchvision, "torchaudio": row.torchaudio} if row else {}
-
-
-def pyg_wheel_tags(minor: str) -> tuple[str, ...]:
-    """PyG wheel index tags for a torch minor, `cpu` last (`()` if unknown)."""
-    row = table().row(torch_minor(minor))
-    return (*row.pyg_wheels, "cpu") if row else ()
-
-
-def pytorch_wheel_tags(minor: str) -> tuple[str, ...]:
-    """PyTorch wheel index tags for a torch minor, `cpu` last (`()` if unknown)."""
-    row = table().row(torch_minor(minor))
-    return (*row.torch_wheels, "cpu") if row else ()
-
-
-def pyg_conda_available(minor: str) -> bool:
-    """True when the pyg channel has conda builds for this torch minor."""
-    row = table().row(torch_minor(minor))
-    return bool(row and row.pyg_conda)
-
-
 def virtual_packages(
     platform: str, *, cuda: str | None = None, glibc: str = "2.17"
 ) -> tuple[VirtualPackage, ...]:

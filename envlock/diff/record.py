@@ -1,4 +1,5 @@
-"""One finding: the record every findings module returns (codes: envlock.diff.findings)."""
+"""The finding record that `envlock.diff.abi` and `envlock.diff.findings` return (its codes:
+envlock.diff.findings). Its own module, because findings imports abi."""
 
 from __future__ import annotations
 
