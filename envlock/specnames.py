@@ -73,3 +73,9 @@ def is_exact(version: str) -> bool:
 
 
 __all__ = ["CONSTRAINT_CHARS", "dependency_name", "is_exact", "spec_channel", "spec_version"]
+
+
+def major_minor(version: str) -> str:
+    """`11.7.99` → `11.7`; `1.13.1+cu117` → `1.13`; `8` → `8`."""
+    parts = version.split("+", 1)[0].split(".")
+    return ".".join(parts[:2])

@@ -15,6 +15,7 @@ from typing import Literal
 
 from envlock.errors import where
 from envlock.models import ChannelPriority
+from envlock.specnames import major_minor
 
 __all__ = ["Recipe", "RecipeKind", "Stack", "StackSource"]
 
@@ -40,9 +41,6 @@ class Stack:
     @property
     def torch_minor(self) -> str:
         """ "1.13" for "1.13" and "1.13.1"."""
-        # Imported here: reading a recipe need not load the CUDA facts' patterns.
-        from envlock.stacks.cuda import major_minor
-
         return major_minor(self.pytorch)
 
     @property

@@ -61,7 +61,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from envlock.models import Package
-from envlock.specnames import dependency_name, is_exact, spec_version
+from envlock.specnames import dependency_name, is_exact, major_minor, spec_version
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -153,12 +153,6 @@ class Variant:
     @property
     def is_cuda(self) -> bool:
         return self.cuda is not None or self.gpu
-
-
-def major_minor(version: str) -> str:
-    """`11.7.99` → `11.7`; `1.13.1+cu117` → `1.13`; `8` → `8`."""
-    parts = version.split("+", 1)[0].split(".")
-    return ".".join(parts[:2])
 
 
 def cuda_major(cuda: str) -> str:
