@@ -264,10 +264,10 @@ def test_outcomes_map_to_exit_codes_and_bad_input_wins() -> None:
 def test_the_error_document_and_the_version_key() -> None:
     document = error_envelope(BadInputError("quote it", where="r.yml:2")).document()
     assert document == {"envlock_error": 1, "code": 2, "message": "quote it", "where": "r.yml:2"}
-    # a payload that carries the version key keeps it first, once
-    assert list(Envelope("diff", {"a": 1, "envlock_diff": 1}).document()) == ["envlock_diff", "a"]
+    # the version key comes first, once: a payload that carries it is refused
+    assert list(Envelope("diff", {"a": 1}).document()) == ["envlock_diff", "a"]
     with pytest.raises(ValueError, match="envlock_diff"):
-        Envelope("diff", {"envlock_diff": 2}).document()
+        Envelope("diff", {"a": 1, "envlock_diff": 1}).document()
 
 
 def test_the_ui_package_exports_its_names_without_loading_rich() -> None:
