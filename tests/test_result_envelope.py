@@ -21,7 +21,7 @@ from envlock.cli import COMMANDS
 from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError, WorldFailedError
 from envlock.mirror import Mirror
 from envlock.ui.result import Envelope, error_envelope, outcome_of, overall
-from tests.conftest import REPO, Ran, invoke
+from tests.helpers import REPO, Ran, invoke
 
 SMALL = 'envlock: 1\nname: small\nplatforms: [linux-64]\npython: "3.10"\ndependencies: [numpy]\n'
 

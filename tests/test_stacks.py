@@ -14,7 +14,7 @@ from envlock.recipe.model import Recipe, Stack
 from envlock.recipe.reader import load_recipe
 from envlock.stacks import expand as stacks
 from envlock.stacks.table import TorchRow, table
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 ROWS = table().rows
 CONDA_CUDA = [(row, cuda) for row in ROWS for cuda in row.cuda]
