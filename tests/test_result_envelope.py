@@ -275,7 +275,8 @@ def test_the_ui_package_exports_its_names_without_loading_rich() -> None:
         "import sys, envlock.ui as ui; "
         "assert all(getattr(ui, n) is not None for n in ui.__all__ if n not in "
         "('Output', 'make_console', 'LOG_WIDTH', 'rich_report', 'markdown_report', "
-        "'describe', 'headline', 'summary')); "
+        "'describe', 'headline', 'summary', 'show_check', 'RichProgress', 'show_plan', "
+        "'show_result')); "
         "print('rich' in sys.modules); ui.Output; print('rich' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
