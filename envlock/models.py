@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 Manager = Literal["conda", "pip"]
 ChannelPriority = Literal["strict", "flexible"]
@@ -96,3 +96,28 @@ class SpecSet:
     pip: tuple[str, ...] = ()
     intent: CudaIntent = field(default_factory=lambda: CudaIntent(cuda=None))
     notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """One platform's request as plain data, in `envlock check --json`'s order.
+
+        Keys: specs, channels (as given: a caller that shows them masks credentials),
+        channel_priority, virtual_packages (name, version, build), pip, notes and intent
+        (cuda, runtime, guarded). The platform and the cutoff are left to the caller, which
+        keys the platforms and states the cutoff once.
+        """
+        return {
+            "specs": list(self.specs),
+            "channels": list(self.channels),
+            "channel_priority": self.channel_priority,
+            "virtual_packages": [
+                {"name": v.name, "version": v.version, "build": v.build}
+                for v in self.virtual_packages
+            ],
+            "pip": list(self.pip),
+            "notes": list(self.notes),
+            "intent": {
+                "cuda": self.intent.cuda,
+                "runtime": self.intent.runtime,
+                "guarded": list(self.intent.guarded),
+            },
+        }

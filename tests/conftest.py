@@ -1,8 +1,8 @@
 """Shared fixtures: the CLI runner, the corpus folder, the demo mirror (on disk and over
 HTTP), and the create stage's locks, package caches and isolation.
 
-Plain helpers (`invoke`, `serve_folder`, lock builders …) live in tests/helpers; the names
-below are re-exported from there so that `from tests.conftest import invoke` keeps working.
+Plain helpers (`invoke`, `serve_folder`, lock builders …) live in tests/helpers: test
+modules import them from there, never from this file.
 """
 
 from __future__ import annotations
@@ -15,14 +15,11 @@ from typing import TYPE_CHECKING
 import pytest
 from click.testing import CliRunner
 
-from envlock.cli import cli
-from tests.helpers import CORPUS, REPO, QuietHandler, Ran, invoke, resolve_on, serve_folder
+from tests.helpers import CORPUS, serve_folder
 
 if TYPE_CHECKING:
     from envlock.mirror import Mirror
     from envlock.models import Package
-
-__all__ = ["CORPUS", "REPO", "QuietHandler", "Ran", "cli", "invoke", "resolve_on", "serve_folder"]
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from envlock.cli import COMMANDS
-from tests.conftest import invoke
+from tests.helpers import invoke
 
 
 def test_top_level_help_lists_every_available_command() -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 from envlock.diff.core import diff
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
+from envlock.ui.result import Envelope
 from tests.helpers import invoke
 
 
@@ -116,7 +117,7 @@ def test_critical_packages_rank_first() -> None:
 def test_json_document_shape() -> None:
     a = snap(conda("pytorch", "1.13.0", build="py3.8_cuda11.7_cudnn8.5.0_0", channel="pytorch"))
     b = snap(conda("pytorch", "1.13.0", build="py3.8_cpu_0", channel="pytorch"))
-    doc = diff(a, b).to_dict()
+    doc = Envelope("diff", diff(a, b).to_dict()).document()
     assert list(doc) == [
         "envlock_diff",
         "a",

@@ -15,7 +15,7 @@ from envlock.errors import BadInputError, WorldFailedError
 from envlock.mirror import Mirror
 from envlock.net.download import Download, Fetched, download
 from envlock.net.policy import HttpPolicy, policy_from_env, retried_error, retried_status
-from tests.conftest import REPO, QuietHandler, invoke, serve_folder
+from tests.helpers import REPO, QuietHandler, invoke, serve_folder
 
 SECRET = "tok-s3cr3t-9"
 ARCHIVE = "pytorch/noarch/pytorch-mutex-1.0-cpu.tar.bz2"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from envlock.engine.specs import spec_problems
 from envlock.errors import BadInputError
 from envlock.recipe import Recipe, Stack, load_recipe, validate_specs
 from envlock.stacks.expand import expand
@@ -689,8 +690,19 @@ def test_validate_specs_reads_specs_as_the_solver_does(tmp_path: Path) -> None:
         "  - numpy[build=py38*]\npins: [numpy=1.23.5=py38h14f4228_0]\n",
         encoding="utf-8",
     )
-    validate_specs(load_recipe(path))  # no error
-    validate_specs(load_recipe(REPO / "recipes" / "m3net.yml"))
+    recipe = load_recipe(path)
+    validate_specs(recipe)  # no error: the checker and the solver's parser agree
+    assert recipe.dependencies == (
+        "pytorch 1.13.* *cuda11.7*",
+        "pytorch::pytorch-cuda=11.7",
+        "numpy[build=py38*]",
+    )
+    assert recipe.pins == ("numpy=1.23.5=py38h14f4228_0",)
+    assert spec_problems([*recipe.dependencies, *recipe.pins]) == {}
+    m3net = load_recipe(REPO / "recipes" / "m3net.yml")
+    validate_specs(m3net)
+    assert m3net.dependencies
+    assert spec_problems([*m3net.dependencies, *m3net.pins]) == {}
 
 
 def test_loading_a_recipe_does_not_import_rattler(tmp_path: Path) -> None:

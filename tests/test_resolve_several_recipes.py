@@ -47,7 +47,6 @@ def test_several_recipes_keep_the_successes(demo_mirror: Mirror, tmp_path: Path)
 
 
 def test_exit_code_of_several_recipes() -> None:
-    from envlock.commands.resolve import exit_code
     from envlock.errors import (
         AnswerIsNoError,
         BadInputError,
@@ -55,6 +54,11 @@ def test_exit_code_of_several_recipes() -> None:
         WorldFailedError,
     )
     from envlock.resolve.apply import RecipeResult
+    from envlock.ui.resolve import recipe_outcome
+    from envlock.ui.result import EXIT_CODES, overall
+
+    def exit_code(results: list[RecipeResult]) -> int:
+        return EXIT_CODES[overall(recipe_outcome(r) for r in results)]
 
     def failed(error: EnvlockError) -> RecipeResult:
         return RecipeResult(name="x", source="x.yml", lock_dir=None, status="failed", error=error)

@@ -21,7 +21,7 @@ from envlock.cli import COMMANDS
 from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError, WorldFailedError
 from envlock.mirror import Mirror
 from envlock.ui.result import Envelope, error_envelope, outcome_of, overall
-from tests.conftest import REPO, Ran, invoke
+from tests.helpers import REPO, Ran, invoke
 
 SMALL = 'envlock: 1\nname: small\nplatforms: [linux-64]\npython: "3.10"\ndependencies: [numpy]\n'
 
@@ -264,10 +264,10 @@ def test_outcomes_map_to_exit_codes_and_bad_input_wins() -> None:
 def test_the_error_document_and_the_version_key() -> None:
     document = error_envelope(BadInputError("quote it", where="r.yml:2")).document()
     assert document == {"envlock_error": 1, "code": 2, "message": "quote it", "where": "r.yml:2"}
-    # a payload that carries the version key keeps it first, once
-    assert list(Envelope("diff", {"a": 1, "envlock_diff": 1}).document()) == ["envlock_diff", "a"]
+    # the version key comes first, once: a payload that carries it is refused
+    assert list(Envelope("diff", {"a": 1}).document()) == ["envlock_diff", "a"]
     with pytest.raises(ValueError, match="envlock_diff"):
-        Envelope("diff", {"envlock_diff": 2}).document()
+        Envelope("diff", {"a": 1, "envlock_diff": 1}).document()
 
 
 def test_the_ui_package_exports_its_names_without_loading_rich() -> None:
@@ -275,7 +275,8 @@ def test_the_ui_package_exports_its_names_without_loading_rich() -> None:
         "import sys, envlock.ui as ui; "
         "assert all(getattr(ui, n) is not None for n in ui.__all__ if n not in "
         "('Output', 'make_console', 'LOG_WIDTH', 'rich_report', 'markdown_report', "
-        "'describe', 'headline', 'summary')); "
+        "'describe', 'headline', 'summary', 'show_check', 'RichProgress', 'show_plan', "
+        "'show_result')); "
         "print('rich' in sys.modules); ui.Output; print('rich' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -15,7 +15,7 @@ from envlock.recipe.reader import load_recipe
 from envlock.stacks import expand as stacks
 from envlock.stacks.cuda import cuda_tag
 from envlock.stacks.table import TorchRow, known_torch_minors, table, torch_minor
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 ROWS = table().rows
 CONDA_CUDA = [(row, cuda) for row in ROWS for cuda in row.cuda]

@@ -22,7 +22,7 @@ from envlock.models import SpecSet
 from envlock.resolve.plan import Options, plan
 from envlock.resolve.solver import solve_platforms, solve_specsets
 from envlock.resolve.unsatisfiable import unsatisfiable_message
-from tests.conftest import REPO
+from tests.helpers import REPO
 
 MAE = REPO / "recipes" / "mae.yml"
 M3NET = REPO / "recipes" / "m3net.yml"

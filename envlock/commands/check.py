@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import click
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
-from envlock.models import SpecSet
-from envlock.net.credentials import mask
 from envlock.platforms import check_platform
-from envlock.stacks.cuda import variant_words
+from envlock.stacks.check import CheckResult
+from envlock.ui.check import show_check
 from envlock.ui.output import Output
 from envlock.ui.result import Envelope, emit
 
@@ -71,73 +65,7 @@ def command(recipe: Path, platforms: tuple[str, ...], json_mode: bool) -> int:
     chosen = tuple(check_platform(p) for p in platforms)
     loaded = load_recipe(recipe)
     validate_specs(loaded)
-    expansions = [expand(loaded, platform) for platform in chosen or loaded.platforms]
-    payload = {
-        "recipe": str(recipe),
-        "name": loaded.name,
-        "kind": loaded.kind,
-        "exclude_newer": loaded.exclude_newer.isoformat() if loaded.exclude_newer else None,
-        "platforms": {s.platform: spec_set_document(s) for s in expansions},
-    }
-    title = f"[bold]{escape(loaded.name)}[/bold] ({escape(str(recipe))}, {loaded.kind})"
-    if loaded.exclude_newer:
-        cutoff = loaded.exclude_newer
-        shown = (
-            f"{cutoff.date().isoformat()} 00:00 UTC"
-            if cutoff.time() == dt.time(0)
-            else cutoff.isoformat()
-        )
-        title += f", nothing published after {shown}"
-    out.print(title)
-    for spec_set in expansions:
-        out.print(render(spec_set))
-    return emit(Envelope("check", payload), json_mode=json_mode)
-
-
-def spec_set_document(spec_set: SpecSet) -> dict[str, Any]:
-    """The `--json` shape of one platform's expansion (credentials masked, as shown)."""
-    return {
-        "specs": [mask(s) for s in spec_set.specs],
-        "channels": [mask(c) for c in spec_set.channels],
-        "channel_priority": spec_set.channel_priority,
-        "virtual_packages": [
-            {"name": v.name, "version": v.version, "build": v.build}
-            for v in spec_set.virtual_packages
-        ],
-        "pip": list(spec_set.pip),
-        "notes": list(spec_set.notes),
-        "intent": {
-            "cuda": spec_set.intent.cuda,
-            "runtime": spec_set.intent.runtime,
-            "guarded": list(spec_set.intent.guarded),
-        },
-    }
-
-
-def render(spec_set: SpecSet) -> Table:
-    """One platform's expansion as a two-column rich table.
-
-    Every value is a `Text`, never markup: specs and pip lines carry square brackets
-    (`print-on-steroids[exceptions]>=1.0`, `numpy[build=py38*]`) that markup would eat.
-    """
-    intent = spec_set.intent
-    variant = variant_words(intent.cuda, intent.runtime)
-    table = Table(
-        title=Text(f"{spec_set.platform} · {variant}"), title_justify="left", show_header=False
-    )
-    table.add_column("what", style="bold")
-    table.add_column("value", overflow="fold")
-
-    def row(what: str, value: str, style: str = "") -> None:
-        table.add_row(Text(what), Text(value, style=style))
-
-    row("specs", "\n".join(mask(s) for s in spec_set.specs) or "(none)")
-    row(f"channels ({spec_set.channel_priority})", " > ".join(mask(c) for c in spec_set.channels))
-    row("virtual packages", "\n".join(f"{v.name} {v.version}" for v in spec_set.virtual_packages))
-    if spec_set.pip:
-        row("pip", "\n".join(spec_set.pip))
-    if intent.cuda:
-        row("CUDA guard", ", ".join(intent.guarded))
-    for note in spec_set.notes:
-        row("note", note, "yellow")
-    return table
+    expansions = tuple(expand(loaded, platform) for platform in chosen or loaded.platforms)
+    result = CheckResult(path=recipe, recipe=loaded, expansions=expansions)
+    show_check(out, result)
+    return emit(Envelope("check", result.to_dict()), json_mode=json_mode)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 
 from envlock import atomic
-from envlock.snapshot.export import render_export
-from envlock.snapshot.prefix import PrefixContents, scan_prefix
+from envlock.snapshot.export import ExportResult, render_export
+from envlock.snapshot.prefix import scan_prefix
 from envlock.ui.output import Output
 from envlock.ui.result import Envelope, emit
 
@@ -61,7 +60,9 @@ def command(prefix: Path, no_builds: bool, output_path: Path | None, json_mode: 
     text = render_export(contents, no_builds=no_builds)
     if output_path is not None:
         atomic.write_text(output_path, text)
-    payload = export_payload(prefix, output_path, contents, text, no_builds=no_builds)
+    result = ExportResult(
+        prefix=prefix, output=output_path, contents=contents, text=text, no_builds=no_builds
+    )
 
     def human() -> None:  # under --json the document says it all
         if output_path is None:
@@ -74,28 +75,7 @@ def command(prefix: Path, no_builds: bool, output_path: Path | None, json_mode: 
         )
 
     return emit(
-        Envelope("export", payload), json_mode=json_mode, human=None if json_mode else human
+        Envelope("export", result.to_dict()),
+        json_mode=json_mode,
+        human=None if json_mode else human,
     )
-
-
-def export_payload(
-    prefix: Path, output_path: Path | None, contents: PrefixContents, text: str, *, no_builds: bool
-) -> dict[str, Any]:
-    """The payload of the `envlock_export` document: where from and to, and what it holds."""
-    return {
-        "prefix": str(prefix.resolve()),
-        "output": str(output_path) if output_path is not None else None,
-        "name": prefix.resolve().name,
-        "channels": list(contents.channels),
-        "conda": [
-            {
-                "name": p.name,
-                "version": p.version,
-                "build": None if no_builds else p.build,
-                "channel": p.channel,
-            }
-            for p in contents.conda
-        ],
-        "pip": [{"name": p.name, "version": p.version} for p in contents.pip],
-        "yaml": text,
-    }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
@@ -55,26 +54,7 @@ def command(directory: Path, json_mode: bool) -> int:
     output.print(
         f"Use it with: --channel-alias {mirror.channel_alias}", soft_wrap=True, markup=False
     )
-    return emit(Envelope("mirror", mirror_payload(mirror)), json_mode=json_mode)
-
-
-def mirror_payload(mirror: Mirror) -> dict[str, Any]:
-    """The payload of the `envlock_mirror` document."""
-    return {
-        "root": str(mirror.root),
-        "channel_alias": mirror.channel_alias,
-        "catalog_sha256": mirror.catalog_sha256,
-        "rebuilt": mirror.rebuilt,
-        "channels": [
-            {
-                "name": channel,
-                "url": mirror.channel_url(channel),
-                "packages": sum(mirror.counts[channel].values()),
-                "subdirs": {sub: mirror.counts[channel].get(sub, 0) for sub in SUBDIRS},
-            }
-            for channel in mirror.channels
-        ],
-    }
+    return emit(Envelope("mirror", mirror.to_dict()), json_mode=json_mode)
 
 
 def _table(mirror: Mirror) -> Table:

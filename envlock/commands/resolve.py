@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import click
 
 from envlock.errors import BadInputError
 from envlock.net.channels import DEFAULT_CHANNEL_ALIAS, check_channel_alias
-from envlock.net.credentials import mask
 from envlock.net.policy import policy_from_env
 from envlock.ui.output import Output
-from envlock.ui.result import EXIT_CODES, Envelope, Outcome, emit, outcome_of, overall
-
-if TYPE_CHECKING:
-    from envlock.resolve.apply import RecipeResult
+from envlock.ui.resolve import recipe_outcome, show_resolve
+from envlock.ui.result import EXIT_CODES, Envelope, emit, overall
 
 HELP = """Solve each RECIPE for every platform and write its locks.
 
@@ -67,10 +62,6 @@ exit code is then 2 if any recipe had bad input, else the highest of 4, 3
 and 1 among them. A single recipe that fails gives the envlock_error
 document instead.
 """
-
-
-_OTHER_COLUMNS_WIDTH = 60  # the summary's columns besides the build, borders included
-_NARROW_COLUMNS = ("package", "version", "build")
 
 
 def parse_when(text: str) -> dt.datetime:
@@ -147,7 +138,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     force: bool,
     json_mode: bool,
 ) -> int:
-    from envlock.resolve.apply import resolve
+    from envlock.resolve.apply import ResolveRun, resolve
     from envlock.resolve.plan import Options
 
     out = Output(json_mode=json_mode)
@@ -170,117 +161,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
         check_only=check,
         solving=lambda p: out.status(f"solving {p.recipe.name} for {', '.join(p.platforms)} …"),
     )
-    for result in results:
-        if result.pip_not_locked and not check and result.status != "failed":
-            out.warn(
-                f"{result.name}: pip requirements are NOT locked (envlock has no pip "
-                f"layer yet): {', '.join(result.pip_not_locked)}; "
-                f"{result.lock_dir} holds the conda packages only"
-            )
-        _print(out, result, mask(channel_alias))
+    show_resolve(out, results, channel_alias, check=check)
     outcome = overall(recipe_outcome(r) for r in results)
-    payload = {
-        "exit_code": EXIT_CODES[outcome],
-        "channel_alias": mask(channel_alias),
-        "recipes": [r.to_dict() for r in results],
-    }
-    return emit(Envelope("resolve", payload, outcome=outcome), json_mode=json_mode)
-
-
-def recipe_outcome(result: RecipeResult) -> Outcome:
-    """One recipe's outcome: its error's, `stale` for a stale lock (--check), else ok."""
-    if result.error is not None:
-        return outcome_of(result.error)
-    return "stale" if result.status == "stale" else "ok"
-
-
-def exit_code(results: Sequence[RecipeResult]) -> int:
-    """The exit code of several recipes: 0 done; 2 when any had bad input; else the
-    highest of 1 (no), 3 (stale), 4 (the world failed) among them (CONTRACTS)."""
-    return EXIT_CODES[overall(recipe_outcome(r) for r in results)]
-
-
-def _print(out: Output, result: Any, alias: str) -> None:
-    name = result.name
-    if result.status == "failed":
-        error = result.error
-        place = f"{error.where}: " if error.where else ""
-        out.err.print(
-            f"[red]failed[/red] {name or result.source} (exit {error.exit_code}): ", end=""
-        )
-        out.err.print(f"{place}{error.message}", markup=False)
-        return
-    if result.status == "fresh":
-        out.print(f"[green]fresh[/green] {name}: {result.lock_dir} matches {result.source}")
-        return
-    if result.status == "stale":
-        out.print(
-            f"[yellow]stale[/yellow] {name}: {result.lock_dir} does not match {result.source}"
-        )
-        for reason in result.stale:
-            out.print(f"  {reason}", markup=False)
-        return
-    if result.status == "unchanged":
-        out.print(
-            f"[green]unchanged[/green] {name}: {result.lock_dir} is fresh "
-            "(nothing to do; --force re-solves)"
-        )
-        return
-    from rich.table import Table  # only a resolve that solved draws tables
-
-    for row in result.platforms:
-        table = Table(
-            title=f"{name} · {row.platform} · {len(row.packages)} packages · "
-            f"solved in {row.seconds or 0:.2f} s",
-            title_justify="left",
-        )
-        # The build column carries the CUDA tag (`py3.8_cuda11.7_…`): it is never cut
-        # (it folds); when the terminal is too narrow for every column whole, the label
-        # and channel columns go first.
-        longest = max((len(h.build or "") for h in row.highlights), default=0)
-        wide = out.console.width >= longest + _OTHER_COLUMNS_WIDTH
-        columns = ("", "package", "version", "build", "channel") if wide else _NARROW_COLUMNS
-        build_width = min(longest, max(8, out.console.width - 30))
-        for column in columns:
-            table.add_column(
-                column, overflow="fold", min_width=build_width if column == "build" else None
-            )
-        for h in row.highlights:
-            cells = {"": h.label, "package": h.name, "version": h.version}
-            cells |= {"build": h.build or "", "channel": h.channel or ""}
-            table.add_row(*(cells[c] for c in columns))
-        out.print(table)
-        for note in row.notes:
-            out.print(f"  note: {note}", markup=False)
-    for move in result.moved:
-        out.print(
-            f"  moved {move.name} ({move.platform}): "
-            f"{move.old or 'absent'} → {move.new or 'removed'}",
-            markup=False,
-        )
-    _print_stays(out, result)
-    if result.files:
-        shown = ", ".join(str(p) for p in result.files)
-        out.print(f"wrote {shown} (channels via {alias})", markup=False)
-    if result.pip_not_locked:
-        out.print(
-            f"pip: NOT locked ({len(result.pip_not_locked)}): "
-            f"{', '.join(result.pip_not_locked)} — install them yourself; "
-            "the lock holds the conda packages only",
-            markup=False,
-        )
-
-
-def _print_stays(out: Output, result: Any) -> None:
-    """`--update PKG` that moved nothing for PKG: say so, per package (all its platforms)."""
-    by_name: dict[str, dict[str, list[str]]] = {}  # name -> `version build` -> platforms
-    for stay in result.stayed:
-        by_name.setdefault(stay.name, {}).setdefault(stay.current, []).append(stay.platform)
-    prefix = "nothing moved: " if not result.moved else ""
-    for name, builds in by_name.items():
-        at = "; ".join(f"{current} ({', '.join(where)})" for current, where in builds.items())
-        out.print(
-            f"  {prefix}{name} stays at {at}: already what the solver picks "
-            "for the recipe as it is",
-            markup=False,
-        )
+    run = ResolveRun(exit_code=EXIT_CODES[outcome], channel_alias=channel_alias, recipes=results)
+    return emit(Envelope("resolve", run.to_dict(), outcome=outcome), json_mode=json_mode)

@@ -123,9 +123,8 @@ class Drift:
         )
 
     def to_dict(self) -> dict[str, object]:
-        """The `diff --json` document (issue 5), version key first."""
+        """The payload of the `diff --json` document (`ui.result.Envelope` adds the version key)."""
         return {
-            "envlock_diff": 1,
             "a": self.a.to_dict(),
             "b": self.b.to_dict(),
             "platform": self.platform,

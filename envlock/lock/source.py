@@ -158,6 +158,21 @@ def locate_lock(source: Path | str, platform: str | None) -> tuple[LockKind, Pat
     return _sniff(path), path, lock_name(path)
 
 
+def only_lock_folder() -> Path:
+    """The one lock folder in `locks/`, for a create that names no lock.
+
+    Raises BadInputError naming the folders found (or none) when there is not exactly one.
+    """
+    folders = sorted(p for p in LOCKS_DIR.glob("*/") if p.is_dir()) if LOCKS_DIR.is_dir() else []
+    if len(folders) == 1:
+        return folders[0]
+    names = ", ".join(p.name for p in folders) or "none"
+    raise BadInputError(
+        f"say which lock to create from: envlock create NAME (lock folders in {LOCKS_DIR}/: "
+        f"{names})"
+    )
+
+
 def lock_name(path: Path) -> str:
     """The environment name a lock file suggests: its folder for `conda-lock.yml` and
     `*.lock` files (envlock's layout, `locks/<name>/`), else the file's own stem without a

@@ -29,6 +29,8 @@ from envlock.mirror.catalog import (
 )
 
 STAMP = ".envlock-mirror.json"
+# The stamp's version key; not `envlock_mirror`, which is the `envlock mirror --json` document.
+STAMP_KEY = "envlock_mirror_stamp"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -49,6 +51,28 @@ class Mirror:
     def channel_url(self, channel: str) -> str:
         """The file:// URL of one channel."""
         return (self.root / channel).as_uri()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The payload of the `envlock_mirror` document: where, which catalog, what per channel.
+
+        Channels in priority order, each with its URL, package count and per-subdir counts
+        (every subdir of `SUBDIRS`, 0 where it holds none).
+        """
+        return {
+            "root": str(self.root),
+            "channel_alias": self.channel_alias,
+            "catalog_sha256": self.catalog_sha256,
+            "rebuilt": self.rebuilt,
+            "channels": [
+                {
+                    "name": channel,
+                    "url": self.channel_url(channel),
+                    "packages": sum(self.counts[channel].values()),
+                    "subdirs": {sub: self.counts[channel].get(sub, 0) for sub in SUBDIRS},
+                }
+                for channel in self.channels
+            ],
+        }
 
 
 def build_mirror(dest: Path, records: Iterable[CatalogRecord] | None = None) -> Mirror:
@@ -76,7 +100,7 @@ def build_mirror(dest: Path, records: Iterable[CatalogRecord] | None = None) -> 
     try:
         dest.mkdir(parents=True, exist_ok=True)
         # mark the folder as ours before touching it, so an interrupted build is redone
-        write_text(dest / STAMP, json.dumps({"envlock_mirror": 1, "state": "building"}) + "\n")
+        write_text(dest / STAMP, json.dumps({STAMP_KEY: 1, "state": "building"}) + "\n")
         old_channels = stamp.get("channels", []) if stamp else []
         for channel in old_channels:
             if isinstance(channel, str) and channel not in channels:
@@ -91,7 +115,7 @@ def build_mirror(dest: Path, records: Iterable[CatalogRecord] | None = None) -> 
     write_text(
         dest / STAMP,
         json.dumps(
-            {"envlock_mirror": 1, "catalog_sha256": digest, "channels": list(channels),
+            {STAMP_KEY: 1, "catalog_sha256": digest, "channels": list(channels),
              "counts": counts},
             indent=2,
             sort_keys=True,

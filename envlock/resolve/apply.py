@@ -26,6 +26,7 @@ from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError
 from envlock.lock.freshness import INPUTS_PREFIX, canonical
 from envlock.models import Package
 from envlock.net.channels import channel_name, merge_orders
+from envlock.net.credentials import mask
 from envlock.platforms import KNOWN_PLATFORMS
 from envlock.resolve.plan import (
     Options,
@@ -96,6 +97,25 @@ class RecipeResult:
                 }
                 for p in self.platforms
             ],
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ResolveRun:
+    """One `envlock resolve` run: every recipe's result, in the order given, with the
+    channel alias used and the run's exit code (the caller decides it from the results)."""
+
+    exit_code: int
+    channel_alias: str
+    recipes: Sequence[RecipeResult]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The payload of the `envlock_resolve` document: exit_code, channel_alias (its
+        credentials masked) and recipes (each `RecipeResult.to_dict()`)."""
+        return {
+            "exit_code": self.exit_code,
+            "channel_alias": mask(self.channel_alias),
+            "recipes": [r.to_dict() for r in self.recipes],
         }
 
 

@@ -20,11 +20,48 @@ record owns (see `envlock.snapshot.prefix`).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from envlock.snapshot.prefix import PrefixContents, scan_prefix
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExportResult:
+    """One export: the prefix read, where the text went (None: stdout) and what it holds."""
+
+    prefix: Path
+    output: Path | None
+    contents: PrefixContents
+    text: str
+    no_builds: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """The payload of the `envlock_export` document: where from and to, and what it holds.
+
+        Keys: prefix (resolved), output, name, channels, conda (name, version, build (None
+        under --no-builds), channel), pip (name, version) and yaml (the exported text).
+        """
+        return {
+            "prefix": str(self.prefix.resolve()),
+            "output": str(self.output) if self.output is not None else None,
+            "name": self.prefix.resolve().name,
+            "channels": list(self.contents.channels),
+            "conda": [
+                {
+                    "name": p.name,
+                    "version": p.version,
+                    "build": None if self.no_builds else p.build,
+                    "channel": p.channel,
+                }
+                for p in self.contents.conda
+            ],
+            "pip": [{"name": p.name, "version": p.version} for p in self.contents.pip],
+            "yaml": self.text,
+        }
 
 
 def export_prefix(prefix: Path, *, no_builds: bool) -> str:

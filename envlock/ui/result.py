@@ -59,8 +59,8 @@ def overall(outcomes: Iterable[Outcome]) -> Outcome:
 class Envelope:
     """A command's result: its name, its document's version, its payload and outcome.
 
-    `payload` is the plain mapping the core result produces (`to_dict()`); it may carry
-    the version key itself (`Drift.to_dict()` does), with the same version.
+    `payload` is the plain mapping the core result produces (`to_dict()`); the version
+    key is the envelope's alone, so a payload that carries it is refused.
     """
 
     command: str
@@ -80,10 +80,9 @@ class Envelope:
 
     def document(self) -> dict[str, Any]:
         """The `--json` document: the version key first, then the payload in its order."""
-        if self.payload.get(self.key, self.version) != self.version:
-            msg = f"{self.key}: payload says {self.payload[self.key]}, envelope {self.version}"
-            raise ValueError(msg)
-        return {self.key: self.version, **{k: v for k, v in self.payload.items() if k != self.key}}
+        if self.key in self.payload:
+            raise ValueError(f"{self.key}: the payload carries the envelope's version key")
+        return {self.key: self.version, **self.payload}
 
 
 def emit(envelope: Envelope, *, json_mode: bool, human: Callable[[], object] | None = None) -> int:

@@ -14,7 +14,7 @@ from envlock.lock.filenames import (
 )
 from envlock.net.credentials import scrub_url
 from envlock.specnames import dependency_name
-from tests.conftest import invoke
+from tests.helpers import invoke
 
 MD5 = "d7c89558ba9fa0495403155b64376d81"
 SHA = "fe51de6107f9edc7aa4f786a70f4a883943bc9d39b3bb7307c04c41410990726"
