@@ -3,7 +3,9 @@
 - the core (everything but commands/, ui/, cli.py and __main__.py) never imports
   envlock.ui, envlock.commands, click or rich;
 - only engine/ imports rattler, only recipe/envfile.py imports conda_lock;
-- engine/ imports only the kernel, envlock.engine.* and envlock.net.policy;
+- engine/ imports only the kernel, envlock.engine.* and envlock.net.policy (the
+  `HttpPolicy` record); credentials reach it as plain data (rattler's auth entries per
+  host), and its failures leave it as data, worded by the stages that call it;
 - only net/ opens sockets (mirror/, the demo channels' builder, aside);
 - no module is longer than 500 lines;
 - a package's `__init__` imports no heavy library, so `envlock --help` stays fast;
@@ -35,7 +37,6 @@ ENGINE_MAY_IMPORT = (
     *(f"envlock.{name}" for name in KERNEL),
     "envlock.engine",
     "envlock.net.policy",  # the one HTTP policy: timeouts and retries for rattler's client
-    "envlock.net.credentials",  # credentials split from URLs and masked, for rattler's auth
 )
 # Modules whose import means network access; the names on the right open no connection.
 NETWORK = ("socket", "ssl", "http.client", "http.server", "urllib.request", "urllib3",

@@ -22,6 +22,7 @@ from envlock.create.apply import CreateResult, apply_create, interrupted
 from envlock.create.plan import CreatePlan, Phase, plan_create
 from envlock.errors import BadInputError
 from envlock.net.credentials import mask
+from envlock.net.policy import policy_from_env
 from envlock.ui.output import Output
 from envlock.ui.result import Envelope, emit
 
@@ -265,6 +266,7 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
         name=name,
         force=force,
         channel_alias=channel_alias or None,
+        policy=policy_from_env(),  # read once; a bad ENVLOCK_HTTP_* setting is refused here
     )
     for warning in plan.warnings:
         output.warn(warning)
