@@ -1,12 +1,15 @@
 """Atomic file writes: a temp file beside the target, fsync, then os.replace.
 
 A reader never sees a half-written lock, and a failure leaves the old file as it was.
+`new_file` makes the temp file for writers that rename it themselves (downloads, the
+package cache's verified-stamps) with the mode `open()` gives.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import stat
 import tempfile
 from collections.abc import Iterator, Mapping
@@ -66,6 +69,20 @@ def _stage(path: Path, data: bytes) -> str:
             Path(tmp).unlink()
         raise
     return tmp
+
+
+def new_file(folder: Path, name: str, suffix: str = "") -> tuple[int, Path]:
+    """A new file (O_EXCL) `.<name>.<random><suffix>` in `folder`, open for writing: its
+    descriptor and path. Its mode is what open() gives, 0666 less the umask
+    (tempfile.mkstemp makes 0600 files, which a shared package cache cannot use)."""
+    while True:
+        path = folder / f".{name}.{secrets.token_hex(6)}{suffix}"
+        try:
+            return os.open(
+                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
+            ), path
+        except FileExistsError:
+            continue
 
 
 def write_bytes(path: Path, data: bytes) -> None:

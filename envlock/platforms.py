@@ -1,9 +1,11 @@
-"""Conda platforms (subdirs) envlock knows, and the host's own."""
+"""Conda platforms (subdirs) envlock knows, the host's own, and the host's cache folder."""
 
 from __future__ import annotations
 
+import os
 import platform as _platform
 import sys
+from pathlib import Path
 
 from envlock.errors import BadInputError
 
@@ -55,6 +57,20 @@ def check_platform(name: str, *, where: str | None = None) -> str:
     raise BadInputError(
         f"unknown platform {name!r}: use one of {', '.join(KNOWN_PLATFORMS)}", where=where
     )
+
+
+def cache_root() -> Path:
+    """envlock's folder under the user's cache folder, as the host's system places it:
+    `%LOCALAPPDATA%\\envlock` on Windows, `~/Library/Caches/envlock` on macOS, else
+    `$XDG_CACHE_HOME/envlock` or `~/.cache/envlock`. The repodata cache and the package
+    cache live below it unless ENVLOCK_CACHE_DIR / ENVLOCK_PKGS_DIR say otherwise."""
+    if os.name == "nt":
+        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "envlock"
 
 
 def os_of(platform: str) -> str:

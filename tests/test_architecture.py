@@ -5,7 +5,9 @@
 - only engine/ imports rattler, only recipe/envfile.py imports conda_lock;
 - each stage imports only the stages before it in the data flow (`STAGE_MAY_IMPORT`), and
   the kernel modules import no stage;
-- engine/ imports only the kernel, envlock.engine.* and envlock.net.policy;
+- engine/ imports only the kernel, envlock.engine.* and envlock.net.policy (the
+  `HttpPolicy` record); credentials reach it as plain data (rattler's auth entries per
+  host), and its failures leave it as data, worded by the stages that call it;
 - only net/ opens sockets (mirror/, the demo channels' builder, aside);
 - no module is longer than 500 lines;
 - a package's `__init__` imports no heavy library, so `envlock --help` stays fast;
@@ -37,7 +39,6 @@ ENGINE_MAY_IMPORT = (
     *(f"envlock.{name}" for name in KERNEL),
     "envlock.engine",
     "envlock.net.policy",  # the one HTTP policy: timeouts and retries for rattler's client
-    "envlock.net.credentials",  # credentials split from URLs and masked, for rattler's auth
 )
 # Which stage package may import which: the data flow of DESIGN.md, one direction only
 # (recipe → stacks → resolve → lock → create → snapshot → diff). The kernel (KERNEL) is

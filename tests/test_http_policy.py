@@ -364,6 +364,38 @@ def test_create_with_zero_retries_fails_at_once(
     assert "HTTP 503 scripted" in ran.json()["message"]
 
 
+@pytest.mark.http
+@pytest.mark.parametrize("case", [(0, "5"), (1, "0")])  # (retries given, ENVLOCK_HTTP_RETRIES)
+def test_create_follows_the_policy_its_plan_carries_not_the_environment(
+    scripted: tuple[Script, str],
+    demo_mirror: Mirror,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    case: tuple[int, str],
+) -> None:
+    """The command reads the policy once; the plan carries it to every download."""
+    from envlock.create.apply import apply_create
+    from envlock.create.plan import plan_create
+
+    given, environment = case
+    script, base = scripted
+    script.answers = ["500"]
+    monkeypatch.setenv("ENVLOCK_HTTP_RETRIES", environment)
+    lock = _explicit_lock(tmp_path, demo_mirror, base)
+    policy = HttpPolicy(retries=given, backoff_s=0.0)
+    planned = plan_create(lock, prefix=tmp_path / "env", pkgs_dir=tmp_path / "pkgs", policy=policy)
+    assert planned.policy == policy
+    if given == 0:
+        with pytest.raises(WorldFailedError, match="HTTP 500 scripted"):
+            apply_create(planned)
+        assert len(script.seen) == 1
+        assert not (tmp_path / "env").exists()
+        return
+    apply_create(planned)
+    assert len(script.seen) == 2
+    assert (tmp_path / "env" / "conda-meta").is_dir()
+
+
 @pytest.mark.parametrize("command", ["create", "resolve"])
 def test_a_bad_setting_is_exit_2_before_anything_is_fetched(
     demo_mirror: Mirror, tmp_path: Path, pkgs: Path, monkeypatch: pytest.MonkeyPatch, command: str

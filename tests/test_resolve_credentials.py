@@ -134,7 +134,7 @@ def test_the_auth_file_lives_only_for_the_run(memfd: bool, monkeypatch: pytest.M
         "https://h.example/pytorch": "https://alice:<PASSWORD>@h.example/pytorch",
         "https://h.example/conda-forge": "https://alice:<PASSWORD>@h.example/conda-forge",
     }
-    with auth_file(access) as path:
+    with auth_file(access.auth) as path:
         assert path is not None
         assert json.loads(path.read_text()) == {
             "h.example": {"BasicHTTP": {"username": "alice", "password": SECRET_PASSWORD}}
@@ -145,7 +145,7 @@ def test_the_auth_file_lives_only_for_the_run(memfd: bool, monkeypatch: pytest.M
             assert stat.S_IMODE(path.stat().st_mode) == 0o600
             assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert not path.exists()
-    with auth_file(access_for([specset], "https://h.example")) as none:
+    with auth_file(access_for([specset], "https://h.example").auth) as none:
         assert none is None
 
 

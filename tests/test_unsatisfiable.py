@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from envlock.engine.candidates import Unsatisfiable
-from envlock.engine.solve import Request, Solved, solve_requests
+from envlock.engine.request import Request
+from envlock.engine.solve import Solved, solve_requests
 from envlock.errors import AnswerIsNoError
 from envlock.mirror import Mirror
 from envlock.models import SpecSet

@@ -10,6 +10,7 @@ from envlock.create.apply import apply_create, interrupted
 from envlock.create.plan import plan_create
 from envlock.errors import BadInputError
 from envlock.lock.source import only_lock_folder
+from envlock.net.policy import policy_from_env
 from envlock.ui.create import RichProgress, show_plan, show_result
 from envlock.ui.output import Output
 from envlock.ui.result import Envelope, emit
@@ -116,6 +117,7 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
         name=name,
         force=force,
         channel_alias=channel_alias or None,
+        policy=policy_from_env(),  # read once; a bad ENVLOCK_HTTP_* setting is refused here
     )
     for warning in plan.warnings:
         output.warn(warning)

@@ -145,8 +145,9 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     if check and (update or force):
         raise BadInputError("--check only compares: it cannot be combined with --update or --force")
     check_channel_alias(channel_alias)
-    if not check:  # --check reads no network: its settings are not its business
-        policy_from_env()  # a bad ENVLOCK_HTTP_* setting is refused before any recipe is read
+    # Read once, before any recipe (a bad ENVLOCK_HTTP_* setting is refused first); --check
+    # reads no network, so its settings are not its business.
+    policy = None if check else policy_from_env()
     options = Options(
         platforms=tuple(dict.fromkeys(platforms)),
         out_dir=out_dir,
@@ -154,6 +155,7 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
         exclude_newer=parse_when(exclude_newer) if exclude_newer else None,
         update=tuple(dict.fromkeys(update)),
         force=force,
+        policy=policy,
     )
     results = resolve(
         recipes,

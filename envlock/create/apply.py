@@ -213,7 +213,7 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
         return fetch.fetch(
             plan.pkgs_dir,
             package,
-            source=fetch.download_for(package, plan.channel_alias),
+            source=fetch.download_for(package, plan.channel_alias, plan.policy),
             on_bytes=lambda n: report.advance("fetch", n),
         )
 

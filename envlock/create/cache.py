@@ -8,12 +8,12 @@ verified again before each use (re-hashed, or trusted through its verified-stamp
 `cached`); a stale one is fetched anew.
 
 Where an archive is fetched from is a `Download` (see `download_for`): the lock's URL
-with `${VAR}` placeholders expanded from the environment, or the URL re-based onto a
-channel alias. Credentials (an alias's `user:password@` or `/t/<TOKEN>`, or expanded
-placeholders) are used for the request only: messages show `Download.shown` (masked,
-placeholders unexpanded), and nothing envlock writes holds them. Files and folders made
-here get the modes `open()`/`mkdir` give (0666/0777 less the umask), so a package cache
-can be shared with a group.
+with `${VAR}` placeholders expanded from the environment (envlock.net.download's
+`download_from`), or the URL re-based onto a channel alias. Credentials (an alias's
+`user:password@` or `/t/<TOKEN>`, or expanded placeholders) are used for the request
+only: messages show `Download.shown` (masked, placeholders unexpanded), and nothing
+envlock writes holds them. Files and folders made here get the modes `open()`/`mkdir`
+give (0666/0777 less the umask), so a package cache can be shared with a group.
 """
 
 from __future__ import annotations
@@ -27,16 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from envlock.atomic import new_file
 from envlock.errors import BadInputError, WorldFailedError
 from envlock.models import Package
-from envlock.net.credentials import (
-    expand_placeholders,
-    mask,
-    missing_variables,
-    placeholders,
-)
-from envlock.net.download import Download, Fetched, OnBytes, download, download_of, new_file
-from envlock.net.policy import HttpPolicy, policy_from_env
+from envlock.net.download import Download, Fetched, OnBytes, download, download_from
+from envlock.net.policy import HttpPolicy
+from envlock.platforms import cache_root
 
 CHUNK = 1 << 20
 ARCHIVES = "archives"
@@ -64,35 +60,14 @@ def download_for(
     package: Package, alias: str | None = None, policy: HttpPolicy | None = None
 ) -> Download:
     """How to fetch `package`: from the lock's URL, or re-based onto `alias`, under
-    `policy` (default: the one the environment sets, see envlock.net.policy).
+    `policy` (default: `HttpPolicy()`; the command reads the environment's once).
 
-    `${NAME}` placeholders are expanded from the environment (BadInputError naming the
-    variable when it is unset); credentials are sent as envlock.net.download.download_of
-    says. A bad ENVLOCK_HTTP_* setting is a BadInputError too, so it is refused while
-    planning, before anything is fetched.
+    `${NAME}` placeholders are expanded from the environment and credentials are sent
+    as envlock.net.download.download_from says: a BadInputError naming the file says
+    which variable is unset or why the URL's credentials cannot be sent.
     """
     template = rebased_url(package, alias) if alias else (package.url or "").split("#", 1)[0]
-    shown = mask(template)
-    missing = missing_variables(template)
-    if missing:
-        raise BadInputError(
-            f"{require_filename(package)}: the URL {shown} uses "
-            + ", ".join(f"${{{name}}}" for name in missing)
-            + ", not set in the environment: set "
-            + ("it" if len(missing) == 1 else "them")
-            + " (conda-lock's used_env_vars convention), or pass --channel-alias"
-        )
-    policy = policy or policy_from_env()
-    expanded = [os.environ[name] for name in placeholders(template)]
-    try:
-        return download_of(
-            expand_placeholders(template), shown=shown, secrets=expanded, policy=policy
-        )
-    except BadInputError:
-        raise BadInputError(
-            f"{require_filename(package)}: {shown}: credentials are supported as "
-            "user:password@host or right after the host as /t/<TOKEN>/"
-        ) from None
+    return download_from(template, filename=require_filename(package), policy=policy)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -111,17 +86,12 @@ class Verified:
 
 
 def default_pkgs_dir() -> Path:
-    """`ENVLOCK_PKGS_DIR`, else `envlock/pkgs` under the user's cache folder."""
+    """`ENVLOCK_PKGS_DIR`, else `pkgs` in envlock's cache folder
+    (envlock.platforms.cache_root: `~/.cache/envlock/pkgs` on Linux)."""
     configured = os.environ.get("ENVLOCK_PKGS_DIR")
     if configured:
         return Path(configured).expanduser()
-    if os.name == "nt":
-        base = Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
-    elif os.uname().sysname == "Darwin":
-        base = Path.home() / "Library" / "Caches"
-    else:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "envlock" / "pkgs"
+    return cache_root() / "pkgs"
 
 
 def archive_path(pkgs_dir: Path, package: Package) -> Path:

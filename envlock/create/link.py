@@ -4,6 +4,7 @@ envlock.create.cache has verified every archive against the lock; here each beco
 engine's plain `Archive` (what it must hold, the lock's URL without credentials), the
 set is checked against itself and against the lock (a mismatch or an unmet dependency
 is worded here, naming the lock's line), and rattler links it (envlock.engine.install).
+The engine's failures come back as data (`InstallFailedError`) and are worded here too.
 Ctrl-C and SIGTERM are held back around every engine call and re-raised after it.
 """
 
@@ -15,12 +16,13 @@ from typing import TYPE_CHECKING
 
 from envlock.create.cache import Verified
 from envlock.create.staging import signals_held
-from envlock.errors import BadInputError, EnvlockError, where
+from envlock.errors import BadInputError, EnvlockError, WorldFailedError, where
 from envlock.lock.source import line_of
 from envlock.net.channels import split_package_url
 from envlock.net.credentials import scrub_url
 
 if TYPE_CHECKING:
+    from envlock.engine.failures import InstallFailedError
     from envlock.engine.install import Archive, OnLinked, Prepared
     from envlock.engine.matching import Unmet
 
@@ -35,13 +37,20 @@ def prepare(verified: Sequence[Verified], *, lock: Path, final: Path) -> Prepare
     created on disk here. A broken archive is a WorldFailedError naming `final`.
     """
     from envlock.engine import install
+    from envlock.engine.failures import InstallFailedError
 
     archives = [archive_of(v) for v in verified]
+    failure: InstallFailedError | None = None
     # Signals held (then re-raised) so that none lands inside the event loop's machinery.
     with signals_held() as arrived:
-        prepared = install.prepare(archives, final=final)
+        try:
+            prepared = install.prepare(archives, final=final)
+        except InstallFailedError as error:  # worded below, after a held interrupt
+            failure = error
     if arrived:
         raise KeyboardInterrupt
+    if failure is not None:
+        raise worded(failure) from None
     if prepared.mismatched:
         first = prepared.mismatched[0]
         name = first.archive.path.name
@@ -65,13 +74,14 @@ def install_verified(
     on_linked: OnLinked | None = None,
 ) -> None:
     """Link the prepared archives into the empty folder `staging`, as if it lived at `final`
-    (envlock.engine.install.install_verified; same errors).
+    (envlock.engine.install.install_verified; its failures worded by `worded`).
 
     A KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one by the caller) is re-raised
     only after rattler has stopped writing into `staging`, so that the caller's removal
     of it is final; it wins over a failure of the same run.
     """
     from envlock.engine import install
+    from envlock.engine.failures import InstallFailedError
 
     failure: BaseException | None = None
     with signals_held() as arrived:
@@ -88,8 +98,41 @@ def install_verified(
             failure = error
     if arrived:
         raise KeyboardInterrupt
+    if isinstance(failure, InstallFailedError):
+        raise worded(failure) from None
     if failure is not None:
         raise failure
+
+
+def worded(failure: InstallFailedError) -> EnvlockError:
+    """The error a user reads for a failed install: "try again" only when a retry can
+    help. A failure caused by the lock's content fails the same way every time: a
+    noarch: python package without python in the lock (BadInputError, exit 2), or a
+    locked archive that cannot be unpacked although its bytes are the ones the lock
+    names."""
+    cause = failure.cause
+    if cause == "os-disk-full":
+        return WorldFailedError(
+            f"the disk holding {failure.staging.parent} is full; nothing was left behind. "
+            "Free some space (or set ENVLOCK_PKGS_DIR to a larger disk) and try again"
+        )
+    if cause == "os":
+        return WorldFailedError(f"installing failed: {failure.detail}; nothing was left behind")
+    head = f"installing into {failure.final} failed: {failure.detail}; nothing was left behind."
+    if cause == "no-python":
+        return BadInputError(
+            f"{head} The lock lists noarch: python packages but no python, so it is "
+            "incomplete and fails the same way every time: re-resolve it"
+        )
+    if cause == "disk-full":
+        return WorldFailedError(f"{head} Free some space and try again")
+    if cause == "unpack":
+        return WorldFailedError(
+            f"{head} The archive matches the lock's hash, so the locked file itself cannot "
+            "be unpacked and a retry fails the same way: fix the channel's file or "
+            "re-resolve the lock"
+        )
+    return WorldFailedError(f"{head} Try again")
 
 
 def archive_of(verified: Verified) -> Archive:
@@ -134,4 +177,4 @@ def _inconsistent(unmet: Sequence[Unmet], archives: Sequence[Verified], lock: Pa
     )
 
 
-__all__ = ["archive_of", "install_verified", "prepare"]
+__all__ = ["archive_of", "install_verified", "prepare", "worded"]

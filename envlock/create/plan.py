@@ -37,7 +37,7 @@ from envlock.lock.source import (
 from envlock.models import Package
 from envlock.net.channels import check_channel_alias
 from envlock.net.credentials import mask
-from envlock.net.policy import policy_from_env
+from envlock.net.policy import HttpPolicy
 from envlock.platforms import check_platform, host_platform
 
 Phase = Literal["verify", "fetch", "link"]
@@ -106,6 +106,8 @@ class CreatePlan:
     warnings: tuple[str, ...]
     # May hold credentials: never printed or written (to_dict shows it masked).
     channel_alias: str | None = field(default=None, repr=False)
+    # Timeout and retries of every download, as the command read them once.
+    policy: HttpPolicy = field(default_factory=HttpPolicy)
 
     @property
     def to_download(self) -> tuple[PlannedPackage, ...]:
@@ -154,13 +156,15 @@ def plan_create(
     force: bool = False,
     pkgs_dir: Path | None = None,
     channel_alias: str | None = None,
+    policy: HttpPolicy | None = None,
 ) -> CreatePlan:
     """Read the lock and decide what `create` will do; changes nothing on disk.
 
     `lock_source` is a conda-lock.yml, a `<platform>.lock` explicit file, a lock folder,
     or a bare NAME meaning `locks/NAME/`. `prefix` wins over `name`; without either the
     environment is named after the lock and placed in `envs_dir()`. `channel_alias`
-    re-bases every package URL (see the module docstring). Raises BadInputError (exit 2)
+    re-bases every package URL (see the module docstring); `policy` is the HTTP policy
+    the downloads follow (default: `HttpPolicy()`). Raises BadInputError (exit 2)
     for an unreadable or incomplete lock, a platform the lock lacks, an unset `${VAR}`
     of a lock URL, an unusable target, or an existing prefix without `force`.
     """
@@ -177,12 +181,12 @@ def plan_create(
         check_request(conda, lock=lock_path, platform=plat)
     if channel_alias is not None:
         check_channel_alias(channel_alias)
-    policy_from_env()  # a bad ENVLOCK_HTTP_* setting is refused here, naming no file
+    policy = policy or HttpPolicy()
     for package in conda:
         fetch.expected_hash(package)
         fetch.require_filename(package)
         try:
-            fetch.download_for(package, channel_alias)  # unset ${VAR}s, bad credentials
+            fetch.download_for(package, channel_alias, policy)  # unset ${VAR}s, credentials
         except BadInputError as error:
             raise BadInputError(error.message, where=str(lock_path)) from None
 
@@ -239,6 +243,7 @@ def plan_create(
         cache_free_bytes=cache_free,
         warnings=tuple(warnings),
         channel_alias=channel_alias,
+        policy=policy,
     )
 
 

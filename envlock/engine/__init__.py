@@ -5,7 +5,8 @@ envlock's stages: it takes and returns plain records (envlock.models, the record
 below) and paths. Its names load lazily (on first use), so importing `envlock.engine`
 does not load the rattler extension.
 
-- solving: `Request` → `Solved` or `Unsatisfiable` (`Offer`s) — envlock.engine.solve
+- solving: `Request` → `Solved` or `Unsatisfiable` (`Offer`s) — envlock.engine.solve;
+  failures as data: `RepodataUnavailableError`, `MissingChannelError`, `InstallFailedError`
 - installing: `Archive` → `Prepared` → a linked prefix — envlock.engine.install
 - matching: `Unmet`, `unmet_depends`, `unmet_request`, `spec_problems`
 - versions: `sorted_versions` (rattler's order); channels: `index_channel`
@@ -18,24 +19,31 @@ from typing import TYPE_CHECKING
 from envlock.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from envlock.engine.access import Access
     from envlock.engine.candidates import Offer, Unsatisfiable
+    from envlock.engine.failures import (
+        InstallFailedError,
+        MissingChannelError,
+        RepodataUnavailableError,
+    )
     from envlock.engine.index import index_channel
     from envlock.engine.install import Archive, Mismatch, Prepared, install_verified, prepare
     from envlock.engine.matching import Unmet, unmet_depends, unmet_request
     from envlock.engine.rattler_text import RattlerText, read_rattler_text
-    from envlock.engine.solve import Request, Solved, solve_requests
+    from envlock.engine.request import Request
+    from envlock.engine.solve import Solved, solve_requests
     from envlock.engine.specs import spec_problems
     from envlock.engine.versions import sorted_versions
 
 _HOMES = {
-    "Access": "access",
     "Archive": "install",
+    "InstallFailedError": "failures",
     "Mismatch": "install",
+    "MissingChannelError": "failures",
     "Offer": "candidates",
     "Prepared": "install",
     "RattlerText": "rattler_text",
-    "Request": "solve",
+    "RepodataUnavailableError": "failures",
+    "Request": "request",
     "Solved": "solve",
     "Unmet": "matching",
     "Unsatisfiable": "candidates",
@@ -55,12 +63,14 @@ __getattr__ = lazy_exports(__name__, _HOMES)
 
 
 __all__ = [
-    "Access",
     "Archive",
+    "InstallFailedError",
     "Mismatch",
+    "MissingChannelError",
     "Offer",
     "Prepared",
     "RattlerText",
+    "RepodataUnavailableError",
     "Request",
     "Solved",
     "Unmet",

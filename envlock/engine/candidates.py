@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from envlock.engine.rattler_text import read_rattler_text
+from envlock.engine.request import Request, subdirs
 
 if TYPE_CHECKING:
     from rattler import Gateway, RepoDataRecord
-
-    from envlock.engine.solve import Request
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -154,8 +153,6 @@ async def _records_of(
     gateway: Gateway, request: Request, names: Sequence[str]
 ) -> dict[str, list[RepoDataRecord]]:
     """Every record of `names` in the request's channels (platform and noarch)."""
-    from envlock.engine.solve import subdirs
-
     result = await gateway.query(
         [url for url, _ in request.channels],
         subdirs(request.platform),

@@ -29,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from envlock.engine.failures import InstallCause, InstallFailedError
 from envlock.engine.matching import Unmet, unmet_depends
 from envlock.engine.rattler_text import read_rattler_text
-from envlock.errors import BadInputError, EnvlockError, WorldFailedError
+from envlock.errors import EnvlockError
 
 if TYPE_CHECKING:
     from rattler import InstallerReporter, RepoDataRecord
@@ -89,7 +90,7 @@ def prepare(archives: Sequence[Archive], *, final: Path) -> Prepared:
     """Read each archive's record and check the set against itself.
 
     Returns what is wrong as data (`mismatched`, `unmet`; the caller words it). Nothing
-    is created on disk. A broken archive is a WorldFailedError naming `final`.
+    is created on disk. A broken archive is an InstallFailedError naming `final`.
     """
     try:
         records = asyncio.run(_records(archives))
@@ -133,8 +134,8 @@ def install_verified(
     """Link the prepared archives into the empty folder `staging`, as if it lived at `final`.
 
     `pkgs_dir` is the shared package cache (extracted packages beside `archives/`).
-    Raises WorldFailedError when rattler fails (disk full, a broken archive) and
-    BadInputError when the archives are wrong in a way only linking shows; the caller
+    Raises InstallFailedError (its `cause` says why: the disk is full, an archive is broken,
+    the archives are wrong in a way only linking shows); the caller words it and
     removes `staging` on any failure.
 
     rattler runs in a thread of its own and is waited for, whatever happens: it is not
@@ -164,11 +165,11 @@ def _raise(error: BaseException, staging: Path, final: Path) -> NoReturn:
     if isinstance(error, EnvlockError):
         raise error
     if isinstance(error, OSError):
-        raise _os_failure(error, staging) from None
+        raise _os_failure(error, staging, final) from None
     if isinstance(error, Exception):
         # rattler raises its own exception classes (InstallerError, LinkError, IoError ...)
         # whose text is the useful part; they all mean the install did not happen.
-        raise _failure(error, final) from None
+        raise _failure(error, staging, final) from None
     raise error
 
 
@@ -300,40 +301,22 @@ def _drop_cachedir_tag(prefix: Path, *, shipped: bool) -> None:
         tag.unlink()
 
 
-def _failure(error: Exception, final: Path) -> EnvlockError:
-    """The envlock error for a rattler failure: "try again" only when a retry can help.
-
-    A failure caused by the lock's content fails the same way every time: a noarch:
-    python package without python in the lock (BadInputError, exit 2), or a locked
-    archive that cannot be unpacked although its bytes are the ones the lock names.
-    """
+def _failure(error: Exception, staging: Path, final: Path) -> InstallFailedError:
+    """A rattler failure as data: its text on one line and what it says the cause is."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     text = "; ".join(lines) or type(error).__name__
-    head = f"installing into {final} failed: {text}; nothing was left behind."
-    cause = read_rattler_text(text).install_failure
-    if cause == "no-python":
-        return BadInputError(
-            f"{head} The lock lists noarch: python packages but no python, so it is "
-            "incomplete and fails the same way every time: re-resolve it"
-        )
-    if cause == "disk-full":
-        return WorldFailedError(f"{head} Free some space and try again")
-    if cause == "unpack":
-        return WorldFailedError(
-            f"{head} The archive matches the lock's hash, so the locked file itself cannot "
-            "be unpacked and a retry fails the same way: fix the channel's file or "
-            "re-resolve the lock"
-        )
-    return WorldFailedError(f"{head} Try again")
+    cause: InstallCause = read_rattler_text(text).install_failure or "rattler"
+    return InstallFailedError(
+        cause=cause,
+        detail=text,
+        final=final,
+        staging=staging,
+    )
 
 
-def _os_failure(error: OSError, staging: Path) -> WorldFailedError:
-    if error.errno == errno.ENOSPC:
-        return WorldFailedError(
-            f"the disk holding {staging.parent} is full; nothing was left behind. "
-            "Free some space (or set ENVLOCK_PKGS_DIR to a larger disk) and try again"
-        )
-    return WorldFailedError(f"installing failed: {error}; nothing was left behind")
+def _os_failure(error: OSError, staging: Path, final: Path) -> InstallFailedError:
+    cause: InstallCause = "os-disk-full" if error.errno == errno.ENOSPC else "os"
+    return InstallFailedError(cause=cause, detail=str(error), final=final, staging=staging)
 
 
 __all__ = ["Archive", "Mismatch", "OnLinked", "Prepared", "install_verified", "prepare"]

@@ -8,8 +8,9 @@ three platforms on two cores take well under three times one platform (bench/).
 A `Request` names its channels by URL (without credentials) and by the name the caller
 wants to see in the result; records come back with their channel as a URL, which is
 mapped back to that name. Channel names, aliases and credentials are the caller's
-business: the Gateway adds credentials per request from the `Access` it is given
-(envlock.engine.access), so none ever reaches a URL, a file or a lock.
+business: the Gateway adds credentials per request from the `auth` entries it is given
+(envlock.engine.access), so none ever reaches a URL, a file or a lock. Failures come
+back as data (envlock.engine.failures); the caller words them.
 """
 
 from __future__ import annotations
@@ -17,58 +18,23 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envlock.engine.access import Access, auth_file, new_gateway
+from envlock.engine.access import AuthEntries, auth_file, new_gateway
 from envlock.engine.candidates import Unsatisfiable, unsatisfiable
+from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
 from envlock.engine.rattler_text import read_rattler_text
+from envlock.engine.request import Request, subdirs
 from envlock.engine.runtime import run
 from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
-from envlock.models import ChannelPriority, Package, VirtualPackage
+from envlock.models import Package
 
 if TYPE_CHECKING:
     from rattler import Gateway, RepoDataRecord
 
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class Request:
-    """One platform's solve, as the engine takes it.
-
-    `channels`: (base URL without credentials, name) in priority order; results name
-    their channel by that name. `specs`: conda matchspecs as the caller wrote them
-    (reported back as they are); a `channel::` prefix of a spec is replaced by its URL
-    in `spec_channels` before solving (a bare channel name would be read against the
-    public alias).
-    """
-
-    platform: str
-    specs: tuple[str, ...]
-    channels: tuple[tuple[str, str], ...]
-    spec_channels: Mapping[str, str] = field(default_factory=dict)
-    virtual_packages: tuple[VirtualPackage, ...] = ()
-    channel_priority: ChannelPriority = "strict"
-    exclude_newer: dt.datetime | None = None
-
-    @property
-    def strict(self) -> bool:
-        return self.channel_priority == "strict"
-
-    @property
-    def solver_specs(self) -> tuple[str, ...]:
-        """`specs` with every `channel::` prefix named by URL (in the order of `specs`)."""
-        out = []
-        for spec in self.specs:
-            channel, sep, rest = spec.partition("::")
-            url = self.spec_channels.get(channel) if sep else None
-            out.append(f"{url}::{rest}" if url else spec)
-        return tuple(out)
-
-    @property
-    def urls(self) -> dict[str, str]:
-        """Channel URL → name, in priority order."""
-        return dict(self.channels)
+    from envlock.net.policy import HttpPolicy
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -84,7 +50,8 @@ def solve_requests(
     requests: Sequence[Request],
     *,
     cache_dir: Path,
-    access: Access | None = None,
+    auth: AuthEntries | None = None,
+    policy: HttpPolicy | None = None,
     locked: Mapping[str, Sequence[Package]] | None = None,
     update: Collection[str] = (),
 ) -> dict[str, Solved | Unsatisfiable]:
@@ -93,22 +60,23 @@ def solve_requests(
     Returns each platform's `Solved`, or its `Unsatisfiable` facts when the channels
     hold no answer. Failures are taken in platform order: an unsatisfiable platform is
     returned, any other failure raised, except after an unsatisfiable platform (that
-    "no" is the answer; the platforms after it are left out). `access` carries the
-    credentials for the channel URLs and how to show them (envlock.engine.access).
+    "no" is the answer; the platforms after it are left out). `auth` holds the
+    credentials for the channel URLs (host → rattler's auth entry, see
+    envlock.engine.access); `policy` the timeout and retries of repodata requests
+    (default: `HttpPolicy()`).
 
     `locked` (per platform) are the packages of an existing lock: with `update`, every
     locked package except those named in `update` is preferred as it is (rattler's
     `locked_packages`), so only the updated packages and what they drag along move.
-    Raises BadInputError (an invalid matchspec, a channel that is not there) or
-    WorldFailedError (fetching repodata failed).
+    Raises BadInputError (an invalid matchspec), MissingChannelError (a channel that is not
+    there) or RepodataUnavailableError (fetching repodata failed).
     """
-    access = access or Access()
-    with auth_file(access) as path:
+    with auth_file(auth or {}) as path:
         return run(
             _solve_all(
                 requests,
                 where=(cache_dir, path),
-                access=access,
+                policy=policy,
                 locked=locked or {},
                 update=frozenset(update),
             )
@@ -122,13 +90,13 @@ async def _solve_all(
     requests: Sequence[Request],
     *,
     where: tuple[Path, Path | None],  # the repodata cache, the auth file
-    access: Access,
+    policy: HttpPolicy | None,
     locked: Mapping[str, Sequence[Package]],
     update: frozenset[str],
 ) -> dict[str, Solved | Unsatisfiable]:
     import asyncio
 
-    gateway = new_gateway(*where)
+    gateway = new_gateway(*where, policy=policy)
     tasks = [
         asyncio.ensure_future(_solve_one(gateway, r, locked.get(r.platform, ()), update))
         for r in requests
@@ -138,7 +106,7 @@ async def _solve_all(
     out: dict[str, Solved | Unsatisfiable] = {}
     for request, result in zip(requests, results, strict=True):
         if isinstance(result, BaseException):
-            mapped = await _map_error(result, gateway, request, access)
+            mapped = await _map_error(result, gateway, request)
             if isinstance(mapped, Unsatisfiable):
                 out[request.platform] = mapped
                 continue
@@ -178,13 +146,6 @@ async def _solve_one(
     return Solved(
         platform=request.platform, packages=packages, seconds=time.perf_counter() - started
     )
-
-
-def subdirs(platform: str) -> list[Any]:
-    """rattler Subdirs a solve for `platform` reads: the platform's and noarch."""
-    from rattler import Subdir
-
-    return [Subdir(platform), Subdir("noarch")]
 
 
 def _match_spec(spec: str, platform: str) -> Any:
@@ -275,10 +236,10 @@ async def _locked_records(
 
 
 async def _map_error(
-    error: BaseException, gateway: Gateway, request: Request, access: Access
+    error: BaseException, gateway: Gateway, request: Request
 ) -> BaseException | Unsatisfiable:
-    """A rattler exception as the facts of an unsatisfiable request, or as the
-    EnvlockError a user reads (others pass through)."""
+    """A rattler exception as the facts of an unsatisfiable request, or as an EnvlockError
+    carrying the facts of the failure (others pass through)."""
     from rattler.exceptions import (
         FetchRepoDataError,
         GatewayError,
@@ -295,19 +256,15 @@ async def _map_error(
     if isinstance(error, InvalidMatchSpecError):
         return BadInputError(f"invalid matchspec for {request.platform}: {text}")
     if isinstance(error, (FetchRepoDataError, GatewayError, IoError, OSError)):
-        if missing := await _missing_channel(text, gateway, request, access):
+        if missing := await _missing_channel(text, gateway, request):
             return missing
-        return WorldFailedError(
-            f"could not fetch the channels' repodata for {request.platform}: "
-            f"{access.display(text)}. Check the channel alias (--channel-alias / "
-            "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
-        )
+        return RepodataUnavailableError(platform=request.platform, detail=text)
     return error
 
 
 async def _missing_channel(
-    text: str, gateway: Gateway, request: Request, access: Access
-) -> BadInputError | None:
+    text: str, gateway: Gateway, request: Request
+) -> MissingChannelError | None:
     """Exit 2 when one channel has no noarch repodata at all while another channel of the
     request is served from the same alias: that channel is not there (every conda channel
     has noarch/repodata.json), which no retry fixes. When no channel answers, the alias
@@ -331,12 +288,7 @@ async def _missing_channel(
         break
     if not served:
         return None
-    name = urls.get(bare, bare)
-    return BadInputError(
-        f"channel `{name}` is not served at {access.display(bare)} (it has no "
-        "noarch/repodata.json, which every conda channel has): remove it from the channel "
-        "list or point --channel-alias at a mirror that has it"
-    )
+    return MissingChannelError(platform=request.platform, name=urls.get(bare, bare), url=bare)
 
 
 def _same_channel(url: str, reported: str) -> bool:
@@ -345,4 +297,4 @@ def _same_channel(url: str, reported: str) -> bool:
     return url.rstrip("/") == reported.rstrip("/")
 
 
-__all__ = ["Request", "Solved", "solve_requests", "subdirs", "to_package"]
+__all__ = ["Solved", "solve_requests", "to_package"]

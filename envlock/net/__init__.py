@@ -2,10 +2,12 @@
 
 - `channels`: channel names, base URLs, the channel alias, `defaults`.
 - `credentials`: secrets in URLs split off (`split_credentials`), masked for messages
-  (`mask`), removed for files (`redact`, `scrub_url`), `${VAR}` placeholders.
+  (`mask`), removed for files (`redact`, `scrub_url`), `${VAR}` placeholders; a
+  resolve's `Access` (rattler's auth entries per host, URLs shown masked).
 - `policy`: timeout, retries with back-off and which failures are retried
   (`ENVLOCK_HTTP_TIMEOUT`, `ENVLOCK_HTTP_RETRIES`, `ENVLOCK_HTTP_BACKOFF`).
-- `download`: an archive fetched under the policy, nothing partial left behind.
+- `download`: an archive fetched under the policy, nothing partial left behind; a lock
+  URL with `${VAR}` placeholders and credentials made a `Download` (`download_from`).
 
 Only this package opens sockets (rattler's own client, built in envlock.engine.access
 from an `HttpPolicy`, fetches repodata). These imports are light: urllib.request and
@@ -24,17 +26,19 @@ from envlock.net.channels import (
     split_package_url,
 )
 from envlock.net.credentials import (
+    Access,
     Credentials,
     mask,
     redact,
     scrub_url,
     split_credentials,
 )
-from envlock.net.download import Download, Fetched, download, download_of
+from envlock.net.download import Download, Fetched, download, download_from, download_of
 from envlock.net.policy import HttpPolicy, policy_from_env, retried_error, retried_status
 
 __all__ = [
     "DEFAULT_CHANNEL_ALIAS",
+    "Access",
     "Credentials",
     "Download",
     "Fetched",
@@ -44,6 +48,7 @@ __all__ = [
     "channel_urls",
     "check_channel_alias",
     "download",
+    "download_from",
     "download_of",
     "mask",
     "merge_orders",

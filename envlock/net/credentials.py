@@ -6,6 +6,9 @@ placeholder naming an environment variable that holds it. envlock sends the secr
 the request only; what it prints shows the URL masked (`mask`: `<PASSWORD>`, `<TOKEN>`),
 what it writes holds the URL redacted (`redact`, `scrub_url`: the secret removed,
 placeholders kept), and an error text that quotes the real URL is passed through `hide`.
+For a resolve, `Access` holds the credentials of every channel as rattler's
+authentication file wants them (handed to envlock.engine as plain data) and shows the
+URLs in rattler's messages as they were requested, secrets masked.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import base64
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from envlock.errors import BadInputError
@@ -25,6 +28,7 @@ _LEADING_TOKEN = re.compile(r"^/t/([^/]+)(?=/|$)")
 # environment variable that holds the secret.
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 HIDDEN = "<HIDDEN>"
+_URL = re.compile(r"[a-z][a-z0-9+.\-]*://[^\s'\"`]+", re.IGNORECASE)
 
 
 def is_url(channel: str) -> bool:
@@ -134,6 +138,32 @@ def split_credentials(url: str) -> tuple[str, Credentials | None]:
     return bare, credentials
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Access:
+    """How the channels of a resolve are reached without credentials in any URL.
+
+    `auth`: host → the entry rattler's authentication file keeps for it
+    (`Credentials.to_rattler()`), what envlock.engine.access hands to rattler's
+    middleware. `shown`: a channel's bare URL (as the engine sees it) → its masked form
+    for messages (`http://h/pytorch` → `http://h/t/<TOKEN>/pytorch`).
+    """
+
+    auth: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    shown: Mapping[str, str] = field(default_factory=dict)
+
+    def display(self, text: str) -> str:
+        """`text` with every URL shown as requested, secrets masked."""
+
+        def one(match: re.Match[str]) -> str:
+            url = match.group(0)
+            for bare in sorted(self.shown, key=len, reverse=True):
+                if url == bare or url.startswith(bare + "/"):
+                    return self.shown[bare] + url[len(bare) :]
+            return mask(url)
+
+        return _URL.sub(one, text)
+
+
 def placeholders(text: str) -> tuple[str, ...]:
     """The `${NAME}` variables `text` uses, in order of first use."""
     return tuple(dict.fromkeys(PLACEHOLDER.findall(text)))
@@ -175,6 +205,7 @@ def hide(text: str, secrets: Iterable[str]) -> str:
 __all__ = [
     "PLACEHOLDER",
     "TOKEN_PATTERN",
+    "Access",
     "Credentials",
     "expand_placeholders",
     "hide",

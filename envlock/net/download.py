@@ -14,15 +14,23 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from envlock.atomic import new_file
 from envlock.errors import BadInputError, WorldFailedError
-from envlock.net.credentials import hide, split_credentials
+from envlock.net.credentials import (
+    expand_placeholders,
+    hide,
+    mask,
+    missing_variables,
+    placeholders,
+    secret_forms,
+    split_credentials,
+)
 from envlock.net.policy import TIMEOUT_VARIABLE, HttpPolicy, retried_error, retried_status
 
 if TYPE_CHECKING:
@@ -61,8 +69,6 @@ def download_of(
     it. `secrets` are hidden from error texts along with the URL's own. Raises
     BadInputError for credentials envlock cannot send (see `split_credentials`).
     """
-    from envlock.net.credentials import secret_forms
-
     bare, credentials = split_credentials(url)
     hidden = list(secrets)
     if credentials is not None:
@@ -77,6 +83,43 @@ def download_of(
         secrets=secret_forms(hidden),
         policy=policy,
     )
+
+
+def download_from(
+    template: str,
+    *,
+    filename: str,
+    policy: HttpPolicy | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Download:
+    """How to request `template`: a URL that may hold credentials and conda-lock's
+    `${NAME}` placeholders, expanded from `environ` (default `os.environ`).
+
+    Messages name `filename` and show the URL masked, placeholders unexpanded
+    (`Download.shown`). Raises BadInputError naming every unset variable, or saying why
+    the URL's credentials cannot be sent (see `split_credentials`).
+    """
+    env = os.environ if environ is None else environ
+    shown = mask(template)
+    missing = missing_variables(template, env)
+    if missing:
+        raise BadInputError(
+            f"{filename}: the URL {shown} uses "
+            + ", ".join(f"${{{name}}}" for name in missing)
+            + ", not set in the environment: set "
+            + ("it" if len(missing) == 1 else "them")
+            + " (conda-lock's used_env_vars convention), or pass --channel-alias"
+        )
+    expanded = [env[name] for name in placeholders(template)]
+    url = expand_placeholders(template, env)
+    try:
+        split_credentials(template)  # its message shows the template: no expanded secret
+        return download_of(url, shown=shown, secrets=expanded, policy=policy)
+    except BadInputError as error:
+        # Only a placeholder whose value changes the URL's shape fails here and not above:
+        # its message quotes the expanded URL, shown as the template instead.
+        said = hide(error.message.replace(mask(url), shown), secret_forms(expanded))
+        raise BadInputError(f"{filename}: {said}") from None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -96,20 +139,6 @@ class _TransientError(Exception):
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
-
-
-def new_file(folder: Path, name: str, suffix: str = "") -> tuple[int, Path]:
-    """A new file (O_EXCL) `.<name>.<random><suffix>` in `folder` with the mode open()
-    gives: 0666 less the umask. (tempfile.mkstemp makes 0600 files, which a shared
-    package cache cannot use.)"""
-    while True:
-        path = folder / f".{name}.{secrets.token_hex(6)}{suffix}"
-        try:
-            return os.open(
-                path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666
-            ), path
-        except FileExistsError:
-            continue
 
 
 def file_path(url: str) -> Path:
@@ -304,4 +333,12 @@ def _read(src: BinaryIO, source: Download, filename: str) -> bytes:
         raise WorldFailedError(message) from None
 
 
-__all__ = ["Download", "Fetched", "OnBytes", "download", "download_of", "file_path", "new_file"]
+__all__ = [
+    "Download",
+    "Fetched",
+    "OnBytes",
+    "download",
+    "download_from",
+    "download_of",
+    "file_path",
+]

@@ -3,12 +3,18 @@
 Both network paths follow it: archive downloads (envlock.net.download) and repodata
 (rattler's client, built in envlock.engine.access from an `HttpPolicy`, plain data).
 
-- `ENVLOCK_HTTP_TIMEOUT` (seconds, default 60): how long an archive download waits for
-  the server to connect or to send its next bytes. rattler times a repodata request as a
-  whole (its body included), so repodata gets `whole_request_s`, twice as long.
-- `ENVLOCK_HTTP_RETRIES` (default 3): how many times a transient failure is retried.
-- `ENVLOCK_HTTP_BACKOFF` (seconds, default 0.5): the wait before the first retry; it
-  doubles at each further retry, up to `BACKOFF_CAP_S`.
+- `ENVLOCK_HTTP_TIMEOUT` (seconds, above 0 up to 3600, default 60): how long an archive
+  download waits for the server to connect or to send its next bytes. rattler times a
+  repodata request as a whole (its body included), so repodata gets `whole_request_s`,
+  twice as long.
+- `ENVLOCK_HTTP_RETRIES` (0-10, default 3): how many times a transient failure is
+  retried, archives and repodata alike.
+- `ENVLOCK_HTTP_BACKOFF` (seconds, 0-30, default 0.5): the wait before an archive's
+  first retry; it doubles at each further retry, up to `BACKOFF_CAP_S`. Repodata does
+  not follow it: rattler's RetryMiddleware waits with its own back-off.
+
+Each command reads the policy once (`policy_from_env`) and passes it down as data; the
+engine takes it as it is and never reads the environment.
 
 Transient, and so retried: HTTP 5xx, 408 and 429; a connection refused, reset or
 aborted; a timeout; a body cut short. Final: any other status (401, 403, 404 ...), a
@@ -43,8 +49,13 @@ class HttpPolicy:
     """Timeout and retries for one run, as plain data (engine/ may take it as it is)."""
 
     timeout_s: float = DEFAULT_TIMEOUT_S
+    """Seconds to wait for a connection or the next bytes (repodata: `whole_request_s`)."""
     retries: int = DEFAULT_RETRIES
+    """How often a transient failure is retried, for archives and repodata alike."""
     backoff_s: float = DEFAULT_BACKOFF_S
+    """The wait before an archive download's first retry, doubled at each further one
+    (see `delay`). Archive downloads only: rattler's client, which fetches repodata,
+    retries with its own exponential back-off and is not told this value."""
 
     @property
     def attempts(self) -> int:

@@ -146,6 +146,7 @@ def apply(plan_: Plan, options: Options) -> RecipeResult:
             plan_.specsets,
             channel_alias=options.channel_alias,
             cache_dir=options.cache_dir or default_cache_dir(),
+            policy=options.policy,
             locked=old.packages if (old and options.update) else None,
             update=options.update,
         )

@@ -31,9 +31,10 @@ from envlock.lock.freshness import (
 from envlock.lock.source import LOCK_FILE
 from envlock.models import SpecSet
 from envlock.net.channels import DEFAULT_CHANNEL_ALIAS
-from envlock.platforms import check_platform
+from envlock.platforms import cache_root, check_platform
 
 if TYPE_CHECKING:
+    from envlock.net.policy import HttpPolicy
     from envlock.recipe.model import Recipe
 
 
@@ -48,6 +49,8 @@ class Options:
     update: tuple[str, ...] = ()
     force: bool = False
     cache_dir: Path | None = None
+    # Timeout and retries of repodata requests, read once by the command (None: defaults).
+    policy: HttpPolicy | None = None
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -169,11 +172,11 @@ def validate(plan_: Plan) -> None:
 
 
 def default_cache_dir() -> Path:
-    """`ENVLOCK_CACHE_DIR`, else `$XDG_CACHE_HOME/envlock`, else `~/.cache/envlock`."""
+    """`ENVLOCK_CACHE_DIR`, else envlock's cache folder (envlock.platforms.cache_root:
+    `$XDG_CACHE_HOME/envlock` or `~/.cache/envlock` on Linux)."""
     if env := os.environ.get("ENVLOCK_CACHE_DIR"):
         return Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "envlock"
+    return cache_root()
 
 
 def check_unique_names(plans: Sequence[Plan]) -> None:

@@ -8,7 +8,9 @@ credentials nor a token ever reach a lock.
 
 Credentials never reach a file at all, the repodata cache included: rattler's
 AuthenticationMiddleware adds them per request from an authentication file that exists
-only for the run (envlock.engine.access). Messages show the URL masked (`/t/<TOKEN>/`).
+only for the run (envlock.engine.access), filled from the `Access` built here. The
+engine's failures come back as data (envlock.engine.failures) and are worded here,
+URLs shown masked (`/t/<TOKEN>/`).
 """
 
 from __future__ import annotations
@@ -16,15 +18,20 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from envlock.engine.access import Access
 from envlock.engine.candidates import Unsatisfiable
-from envlock.engine.solve import Request, Solved, solve_requests
-from envlock.errors import AnswerIsNoError, BadInputError
+from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
+from envlock.engine.request import Request
+from envlock.engine.solve import Solved, solve_requests
+from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError, WorldFailedError
 from envlock.models import Package, SpecSet
 from envlock.net.channels import DEFAULTS, channel_name, channel_urls
-from envlock.net.credentials import Credentials, mask, redact, split_credentials
+from envlock.net.credentials import Access, mask, redact, split_credentials
 from envlock.resolve.unsatisfiable import unsatisfiable_message
+
+if TYPE_CHECKING:
+    from envlock.net.policy import HttpPolicy
 
 
 def solve_platforms(
@@ -32,18 +39,25 @@ def solve_platforms(
     *,
     channel_alias: str,
     cache_dir: Path,
+    policy: HttpPolicy | None = None,
     locked: Mapping[str, Sequence[Package]] | None = None,
     update: Collection[str] = (),
 ) -> dict[str, Solved]:
     """Solve every SpecSet (one per platform) concurrently; all succeed or one error.
 
+    `policy` (timeout, retries of repodata requests; default: `HttpPolicy()`),
     `locked` and `update` as in envlock.engine.solve.solve_requests. Raises AnswerIsNoError
     (unsatisfiable, with what the channels do offer), BadInputError (an invalid
     matchspec, a channel the alias does not serve) or WorldFailedError (fetching
     repodata failed).
     """
     outcome = solve_specsets(
-        specsets, channel_alias=channel_alias, cache_dir=cache_dir, locked=locked, update=update
+        specsets,
+        channel_alias=channel_alias,
+        cache_dir=cache_dir,
+        policy=policy,
+        locked=locked,
+        update=update,
     )
     solved: dict[str, Solved] = {}
     for specset in specsets:
@@ -59,6 +73,7 @@ def solve_specsets(
     *,
     channel_alias: str,
     cache_dir: Path,
+    policy: HttpPolicy | None = None,
     locked: Mapping[str, Sequence[Package]] | None = None,
     update: Collection[str] = (),
 ) -> dict[str, Solved | Unsatisfiable]:
@@ -66,13 +81,37 @@ def solve_specsets(
     (see envlock.engine.solve.solve_requests for which platforms a failure leaves out)."""
     access = access_for(specsets, channel_alias)
     requests = [request_for(s, channel_alias) for s in specsets]
-    outcome = solve_requests(
-        requests, cache_dir=cache_dir, access=access, locked=locked, update=update
-    )
+    try:
+        outcome = solve_requests(
+            requests,
+            cache_dir=cache_dir,
+            auth=access.auth,
+            policy=policy,
+            locked=locked,
+            update=update,
+        )
+    except (MissingChannelError, RepodataUnavailableError) as failure:
+        raise worded(failure, access) from None
     return {
         platform: _named(result) if isinstance(result, Solved) else result
         for platform, result in outcome.items()
     }
+
+
+def worded(failure: MissingChannelError | RepodataUnavailableError, access: Access) -> EnvlockError:
+    """The error a user reads for an engine failure: its URLs masked as they were
+    requested (`access`), and what to do about it."""
+    if isinstance(failure, MissingChannelError):
+        return BadInputError(
+            f"channel `{failure.name}` is not served at {access.display(failure.url)} (it "
+            "has no noarch/repodata.json, which every conda channel has): remove it from "
+            "the channel list or point --channel-alias at a mirror that has it"
+        )
+    return WorldFailedError(
+        f"could not fetch the channels' repodata for {failure.platform}: "
+        f"{access.display(failure.detail)}. Check the channel alias (--channel-alias / "
+        "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
+    )
 
 
 def request_for(specset: SpecSet, alias: str) -> Request:
@@ -143,15 +182,13 @@ def _with_channel_url(spec: str, urls: Mapping[str, str]) -> str:
     return spec
 
 
-__all__ = ["request_for", "solve_platforms", "solve_specsets"]
-
-
 def access_for(specsets: Sequence[SpecSet], alias: str) -> Access:
-    """Split the credentials off every channel URL of `specsets` (see `Access`).
+    """Split the credentials off every channel URL of `specsets` (see
+    envlock.net.credentials.Access): rattler's auth entries per host and the masked URLs.
 
     Raises BadInputError when two URLs give one host different credentials.
     """
-    auth: dict[str, Credentials] = {}
+    auth: dict[str, Mapping[str, object]] = {}
     shown: dict[str, str] = {}
     for specset in specsets:
         urls = (
@@ -163,11 +200,15 @@ def access_for(specsets: Sequence[SpecSet], alias: str) -> Access:
             bare, credentials = split_credentials(url)
             if credentials is None:
                 continue
-            known = auth.setdefault(credentials.host, credentials)
-            if known != credentials:
+            # One entry per host: two URLs giving a host different credentials differ here.
+            known = auth.setdefault(credentials.host, credentials.to_rattler())
+            if known != credentials.to_rattler():
                 raise BadInputError(
                     f"two channel URLs give {credentials.host} different credentials "
                     f"({mask(url)}): one host takes one set of credentials per resolve"
                 )
             shown[bare] = mask(url)
     return Access(auth=auth, shown=shown)
+
+
+__all__ = ["access_for", "request_for", "solve_platforms", "solve_specsets", "worded"]
