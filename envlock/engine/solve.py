@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 from envlock.engine.access import Access, auth_file, new_gateway
 from envlock.engine.candidates import Unsatisfiable, unsatisfiable
-from envlock.engine.rattler_text import read_rattler_text
 from envlock.engine.runtime import run
 from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
 from envlock.models import ChannelPriority, Package, VirtualPackage
@@ -313,6 +312,8 @@ async def _missing_channel(
     has noarch/repodata.json), which no retry fixes. When no channel answers, the alias
     or the network is what failed (None: the caller says so, exit 4)."""
     from rattler import Subdir
+
+    from envlock.engine.rattler_text import read_rattler_text  # failures only
 
     found = read_rattler_text(text).missing_subdir
     if found is None or found[0] != "noarch":
