@@ -19,6 +19,7 @@ from typing import Any, cast
 from envlock.errors import BadInputError
 from envlock.models import ChannelPriority
 from envlock.recipe import schema
+from envlock.recipe.fastyaml import simple_recipe_data
 from envlock.recipe.model import Recipe, RecipeKind, Stack, StackSource
 from envlock.recipe.yamlparse import key_line, parse_yaml
 
@@ -49,6 +50,18 @@ def load_recipe(path: Path) -> Recipe:
         raise BadInputError(f"no such recipe file: {path}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"cannot read {path}: {error}") from None
+    return _recipe_of(path, content)
+
+
+def _recipe_of(path: Path, content: str, *, fast: bool = True) -> Recipe:
+    """`content` (read from `path`) as a Recipe. A plain recipe is read with PyYAML's C
+    parser first (envlock.recipe.fastyaml); any other text, and any recipe that fails a
+    check, is read again through ruamel, so every message is ruamel's path's own."""
+    if fast and (simple := simple_recipe_data(content)) is not None:
+        try:
+            return _Reader(path, content, simple).recipe()
+        except BadInputError:
+            pass  # said again below, with ruamel's data, exactly as before
     data = parse_yaml(content, path)
     if not isinstance(data, Mapping):
         shown = (
