@@ -48,6 +48,12 @@ pip:
     "flow stack": 'name: x\nstack: {pytorch: "2.0", cuda: null}\npython: "3.10"\n',
     "cpu stack": 'name: x\nstack: {pytorch: "1.13", cuda: ~}\nplatforms: [osx-64, win-64]\n',
     "channel url": "name: x\npython: '3.11'\nchannels: [https://conda.anaconda.org/conda-forge]\n",
+    "quoted keys": '"name": x\n\'python\': "3.10"\ndependencies: [numpy]\n',
+    "folded plain": 'name: x\npython: "3.10"\ndescription: a long\n  description on two lines\n',
+    "document end": 'name: x\npython: "3.10"\n...\n',
+    "comments between": 'name: x\n# python next\npython: "3.10"  # quoted\n'
+    "dependencies:\n  # first\n  - numpy # the array\n\n  - scipy\n",
+    "escapes": 'name: x\npython: "3.10"\ndescription: "tab\\tand caf\\u00e9"\n',
     # errors the reader finds in plain text: said by ruamel's path, word for word
     "unknown key": 'name: x\npython: "3.10"\ndependecies: [numpy]\n',
     "unknown stack key": 'name: x\nstack: {pytorch: "1.13", cudaa: "11.7"}\n',
@@ -134,11 +140,12 @@ def test_shipped_recipes_read_alike(recipe: Path) -> None:
     assert fast.lines  # positions came through
 
 
-def test_positions_match_ruamel() -> None:
+@pytest.mark.parametrize("name", sorted(PLAIN))
+def test_positions_match_ruamel(name: str) -> None:
     """Key, value and item positions of every container, as ruamel's `lc` has them."""
     from envlock.recipe.yamlparse import parse_yaml
 
-    text = PLAIN["block"]
+    text = PLAIN[name]
     fast = simple_recipe_data(text)
     slow = parse_yaml(text, Path("recipe.yml"))
     assert fast == slow
