@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envlock.engine.access import Access, auth_file, new_gateway
-from envlock.engine.candidates import Unsatisfiable, unsatisfiable
 from envlock.engine.runtime import run
 from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
 from envlock.models import ChannelPriority, Package, VirtualPackage
 
 if TYPE_CHECKING:
     from rattler import Gateway, RepoDataRecord
+
+    from envlock.engine.candidates import Unsatisfiable
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -137,6 +138,8 @@ async def _solve_all(
     out: dict[str, Solved | Unsatisfiable] = {}
     for request, result in zip(requests, results, strict=True):
         if isinstance(result, BaseException):
+            from envlock.engine.candidates import Unsatisfiable  # a failed solve only
+
             mapped = await _map_error(result, gateway, request, access)
             if isinstance(mapped, Unsatisfiable):
                 out[request.platform] = mapped
@@ -290,6 +293,8 @@ async def _map_error(
         return error
     text = str(error).strip()
     if isinstance(error, SolverError):
+        from envlock.engine.candidates import unsatisfiable
+
         return await unsatisfiable(gateway, request, text)
     if isinstance(error, InvalidMatchSpecError):
         return BadInputError(f"invalid matchspec for {request.platform}: {text}")

@@ -16,15 +16,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from envlock.engine.access import Access
-from envlock.engine.candidates import Unsatisfiable
 from envlock.engine.solve import Request, Solved, solve_requests
 from envlock.errors import AnswerIsNoError, BadInputError
 from envlock.models import Package, SpecSet
 from envlock.net.channels import DEFAULTS, channel_name, channel_urls
 from envlock.net.credentials import Credentials, mask, redact, split_credentials
 from envlock.resolve.unsatisfiable import unsatisfiable_message
+
+if TYPE_CHECKING:  # loaded by the engine when a solve has failed
+    from envlock.engine.candidates import Unsatisfiable
 
 
 def solve_platforms(
@@ -48,7 +51,7 @@ def solve_platforms(
     solved: dict[str, Solved] = {}
     for specset in specsets:
         result = outcome[specset.platform]
-        if isinstance(result, Unsatisfiable):
+        if not isinstance(result, Solved):  # the facts of an unsatisfiable request
             raise AnswerIsNoError(unsatisfiable_message(specset, result))
         solved[specset.platform] = result
     return solved
