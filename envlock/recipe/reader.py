@@ -6,7 +6,9 @@ A file without `stack`, `python` or `envlock` at the top is a plain conda enviro
 instead: it is handed to conda-lock's own parser (`envlock.recipe.envfile`) and comes back as
 a `Recipe` of kind "environment", whose `channels` are the full ordered list.
 `validate_specs(recipe)` checks every spec with the solver's own parser; `peek_name(path)`
-reads the name of a file that failed to load. YAML text is read by envlock.recipe.yamlparse.
+reads the name of a file that failed to load. YAML text is read by envlock.recipe.yamlparse;
+a plain recipe is read first by envlock.recipe.fastyaml (PyYAML's C parser, same values and
+lines), and any other text or failing recipe through ruamel.
 """
 
 from __future__ import annotations
