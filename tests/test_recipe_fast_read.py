@@ -135,6 +135,7 @@ def test_other_texts_go_to_ruamel(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("recipe", sorted((ROOT / "recipes").glob("*.yml")), ids=lambda p: p.name)
 def test_shipped_recipes_read_alike(recipe: Path) -> None:
     text = recipe.read_text(encoding="utf-8")
+    assert simple_recipe_data(text) is not None, "the shipped recipes are plain YAML"
     fast = load_recipe(recipe)
     assert fast == _recipe_of(recipe, text, fast=False)
     assert fast.lines  # positions came through
