@@ -16,7 +16,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from envlock.engine.rattler_text import read_rattler_text
 from envlock.engine.request import Request, subdirs
 
 if TYPE_CHECKING:
@@ -77,6 +76,8 @@ async def unsatisfiable(gateway: Gateway, request: Request, text: str) -> Unsati
     The queries are a courtesy around the conflict rattler reports: one that fails
     leaves its fields empty rather than hiding the answer.
     """
+    from envlock.engine.rattler_text import read_rattler_text  # a failed solve only
+
     said = read_rattler_text(text)
     names = _requested_names(request)
     conflict = tuple(n for n in names if n in said.words)

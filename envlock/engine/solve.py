@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from envlock.engine.access import AuthEntries, auth_file, new_gateway
-from envlock.engine.candidates import Unsatisfiable, unsatisfiable
 from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
-from envlock.engine.rattler_text import read_rattler_text
 from envlock.engine.request import Request, subdirs
 from envlock.engine.runtime import run
 from envlock.errors import AnswerIsNoError, BadInputError, WorldFailedError
@@ -34,6 +32,7 @@ from envlock.models import Package
 if TYPE_CHECKING:
     from rattler import Gateway, RepoDataRecord
 
+    from envlock.engine.candidates import Unsatisfiable
     from envlock.net.policy import HttpPolicy
 
 
@@ -106,6 +105,8 @@ async def _solve_all(
     out: dict[str, Solved | Unsatisfiable] = {}
     for request, result in zip(requests, results, strict=True):
         if isinstance(result, BaseException):
+            from envlock.engine.candidates import Unsatisfiable  # a failed solve only
+
             mapped = await _map_error(result, gateway, request)
             if isinstance(mapped, Unsatisfiable):
                 out[request.platform] = mapped
@@ -252,6 +253,8 @@ async def _map_error(
         return error
     text = str(error).strip()
     if isinstance(error, SolverError):
+        from envlock.engine.candidates import unsatisfiable
+
         return await unsatisfiable(gateway, request, text)
     if isinstance(error, InvalidMatchSpecError):
         return BadInputError(f"invalid matchspec for {request.platform}: {text}")
@@ -270,6 +273,8 @@ async def _missing_channel(
     has noarch/repodata.json), which no retry fixes. When no channel answers, the alias
     or the network is what failed (None: the caller says so, exit 4)."""
     from rattler import Subdir
+
+    from envlock.engine.rattler_text import read_rattler_text  # failures only
 
     found = read_rattler_text(text).missing_subdir
     if found is None or found[0] != "noarch":

@@ -6,7 +6,9 @@ A file without `stack`, `python` or `envlock` at the top is a plain conda enviro
 instead: it is handed to conda-lock's own parser (`envlock.recipe.envfile`) and comes back as
 a `Recipe` of kind "environment", whose `channels` are the full ordered list.
 `validate_specs(recipe)` checks every spec with the solver's own parser; `peek_name(path)`
-reads the name of a file that failed to load. YAML text is read by envlock.recipe.yamlparse.
+reads the name of a file that failed to load. YAML text is read by envlock.recipe.yamlparse;
+a plain recipe is read first by envlock.recipe.fastyaml (PyYAML's C parser, same values and
+lines), and any other text or failing recipe through ruamel.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, cast
 from envlock.errors import BadInputError
 from envlock.models import ChannelPriority
 from envlock.recipe import schema
+from envlock.recipe.fastyaml import simple_recipe_data
 from envlock.recipe.model import Recipe, Stack, StackSource
 from envlock.recipe.yamlparse import key_line, parse_yaml
 
@@ -37,6 +40,18 @@ def load_recipe(path: Path) -> Recipe:
         raise BadInputError(f"no such recipe file: {path}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"cannot read {path}: {error}") from None
+    return _recipe_of(path, content)
+
+
+def _recipe_of(path: Path, content: str, *, fast: bool = True) -> Recipe:
+    """`content` (read from `path`) as a Recipe. A plain recipe is read with PyYAML's C
+    parser first (envlock.recipe.fastyaml); any other text, and any recipe that fails a
+    check, is read again through ruamel, so every message is ruamel's path's own."""
+    if fast and (simple := simple_recipe_data(content)) is not None:
+        try:
+            return _Reader(path, content, simple).recipe()
+        except BadInputError:
+            pass  # said again below, with ruamel's data, exactly as before
     data = parse_yaml(content, path)
     if not isinstance(data, Mapping):
         shown = (

@@ -20,7 +20,6 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from envlock.engine.candidates import Unsatisfiable
 from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
 from envlock.engine.request import Request
 from envlock.engine.solve import Solved, solve_requests
@@ -30,7 +29,8 @@ from envlock.net.channels import DEFAULTS, channel_name, channel_urls
 from envlock.net.credentials import Access, mask, redact, split_credentials
 from envlock.resolve.unsatisfiable import unsatisfiable_message
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the candidates module loads only when a solve has failed
+    from envlock.engine.candidates import Unsatisfiable
     from envlock.net.policy import HttpPolicy
 
 
@@ -62,7 +62,7 @@ def solve_platforms(
     solved: dict[str, Solved] = {}
     for specset in specsets:
         result = outcome[specset.platform]
-        if isinstance(result, Unsatisfiable):
+        if not isinstance(result, Solved):  # the facts of an unsatisfiable request
             raise AnswerIsNoError(unsatisfiable_message(specset, result))
         solved[specset.platform] = result
     return solved

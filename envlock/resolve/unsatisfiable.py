@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING
 
-from envlock.engine.candidates import Offer, Unsatisfiable
 from envlock.engine.versions import sorted_versions
 from envlock.models import SpecSet
 from envlock.net.channels import channel_name
 from envlock.stacks.cuda import variant_of
+
+if TYPE_CHECKING:  # the facts' types; the module is loaded when a solve has failed
+    from envlock.engine.candidates import Offer, Unsatisfiable
 
 _SHOWN_VERSIONS = 8
 _SHOWN_VARIANTS = 3
