@@ -1,8 +1,8 @@
 """The stack table: what exists for each PyTorch minor, read from envlock/stacks/data/stacks.yml.
 
-Lookups only (CUDA options, companion versions, wheel tags, virtual packages); turning a
-recipe into a solver request is `envlock.stacks.expand.expand`. Other modules (resolve, import,
-doctor) use these lookups directly.
+One `TorchRow` per torch minor (its conda CUDA options, companion versions, PyG builds, wheel
+tags), read once; plus the virtual packages of a platform. Turning a recipe into a solver
+request is `envlock.stacks.expand.expand`, which reads the rows.
 """
 
 from __future__ import annotations
