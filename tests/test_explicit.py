@@ -302,7 +302,7 @@ def test_every_corpus_lock_toposorts_dependencies_first(corpus: Path) -> None:
         try:
             lock = read_lock(path)
         except BadInputError:
-            continue  # not every corpus lock is one envlock reads; test_conda_lock_format says which
+            continue  # not every corpus lock is one envlock reads (test_conda_lock_format)
         for platform in lock.platforms:
             pkgs = [p for p in lock.for_platform(platform) if p.manager == "conda"]
             if not any(p.depends for p in pkgs):

@@ -18,13 +18,14 @@ PACKAGES = (
     "envlock.create",
     "envlock.engine",
     "envlock.lock",
+    "envlock.net",
     "envlock.recipe",
     "envlock.resolve",
     "envlock.snapshot",
     "envlock.stacks",
     "envlock.ui",
 )
-HEAVY_HOMES = ("envlock.lock", "envlock.recipe", "envlock.snapshot")
+HEAVY_HOMES = ("envlock.lock", "envlock.net", "envlock.recipe", "envlock.snapshot")
 
 
 def _fresh_import(package: str) -> tuple[set[str], dict[str, str], list[str]]:
@@ -73,7 +74,12 @@ def test_importing_a_package_loads_none_of_its_heavier_modules(package: str) -> 
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout))
-    heavy = {"envlock.lock.condalock", "envlock.snapshot.export", "envlock.recipe.envfile"}
+    heavy = {
+        "envlock.lock.condalock",
+        "envlock.net.download",
+        "envlock.snapshot.export",
+        "envlock.recipe.envfile",
+    }
     assert loaded & heavy == set()
 
 

@@ -10,31 +10,59 @@
   URL with `${VAR}` placeholders and credentials made a `Download` (`download_from`).
 
 Only this package opens sockets (rattler's own client, built in envlock.engine.access
-from an `HttpPolicy`, fetches repodata). These imports are light: urllib.request and
-http.client load only when a download starts.
+from an `HttpPolicy`, fetches repodata). Names load from their module on first use, so
+naming a channel loads no downloader (a `download` function lives in `net.download`).
 """
 
 from __future__ import annotations
 
-from envlock.net.channels import (
-    DEFAULT_CHANNEL_ALIAS,
-    channel_name,
-    channel_url,
-    channel_urls,
-    check_channel_alias,
-    merge_orders,
-    split_package_url,
-)
-from envlock.net.credentials import (
-    Access,
-    Credentials,
-    mask,
-    redact,
-    scrub_url,
-    split_credentials,
-)
-from envlock.net.download import Download, Fetched, download, download_from, download_of
-from envlock.net.policy import HttpPolicy, policy_from_env, retried_error, retried_status
+from typing import TYPE_CHECKING
+
+from envlock.lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from envlock.net.channels import (
+        DEFAULT_CHANNEL_ALIAS,
+        channel_name,
+        channel_url,
+        channel_urls,
+        check_channel_alias,
+        merge_orders,
+        split_package_url,
+    )
+    from envlock.net.credentials import (
+        Access,
+        Credentials,
+        mask,
+        redact,
+        scrub_url,
+        split_credentials,
+    )
+    from envlock.net.download import Download, Fetched, download_from, download_of
+    from envlock.net.policy import HttpPolicy, policy_from_env, retried_error, retried_status
+
+_HOMES = {
+    **dict.fromkeys(
+        (
+            "DEFAULT_CHANNEL_ALIAS",
+            "channel_name",
+            "channel_url",
+            "channel_urls",
+            "check_channel_alias",
+            "merge_orders",
+            "split_package_url",
+        ),
+        "channels",
+    ),
+    **dict.fromkeys(
+        ("Access", "Credentials", "mask", "redact", "scrub_url", "split_credentials"),
+        "credentials",
+    ),
+    **dict.fromkeys(("Download", "Fetched", "download_from", "download_of"), "download"),
+    **dict.fromkeys(("HttpPolicy", "policy_from_env", "retried_error", "retried_status"), "policy"),
+}
+
+__getattr__ = lazy_exports(__name__, _HOMES)
 
 __all__ = [
     "DEFAULT_CHANNEL_ALIAS",
@@ -47,7 +75,6 @@ __all__ = [
     "channel_url",
     "channel_urls",
     "check_channel_alias",
-    "download",
     "download_from",
     "download_of",
     "mask",

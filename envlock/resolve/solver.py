@@ -27,7 +27,6 @@ from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError, WorldFa
 from envlock.models import Package, SpecSet
 from envlock.net.channels import DEFAULTS, channel_name, channel_urls
 from envlock.net.credentials import Access, mask, redact, split_credentials
-from envlock.resolve.unsatisfiable import unsatisfiable_message
 
 if TYPE_CHECKING:  # the candidates module loads only when a solve has failed
     from envlock.engine.candidates import Unsatisfiable
@@ -63,6 +62,8 @@ def solve_platforms(
     for specset in specsets:
         result = outcome[specset.platform]
         if not isinstance(result, Solved):  # the facts of an unsatisfiable request
+            from envlock.resolve.unsatisfiable import unsatisfiable_message  # a failure only
+
             raise AnswerIsNoError(unsatisfiable_message(specset, result))
         solved[specset.platform] = result
     return solved
