@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from envlock.create.cache import Verified
 from envlock.create.staging import signals_held
 from envlock.errors import BadInputError, EnvlockError, WorldFailedError, where
-from envlock.lock.source import line_of
+from envlock.lock.source import first_line_with
 from envlock.net.channels import split_package_url
 from envlock.net.credentials import scrub_url
 
@@ -57,7 +57,7 @@ def prepare(verified: Sequence[Verified], *, lock: Path, final: Path) -> Prepare
         raise BadInputError(
             f"{name}: the lock names {first.wants} but the verified archive "
             f"holds {first.holds}; the lock is inconsistent, re-resolve it",
-            where=where(lock, line_of(lock, name)),
+            where=where(lock, first_line_with(lock, name)),
         )
     if prepared.unmet:
         raise _inconsistent(prepared.unmet, verified, lock)
@@ -166,7 +166,7 @@ def _inconsistent(unmet: Sequence[Unmet], archives: Sequence[Verified], lock: Pa
     more = f" (and {len(unmet) - 1} more unmet)" if len(unmet) > 1 else ""
     name = first.package.split(" ", 1)[0]
     archive = next((v for v in archives if v.package.name.lower() == name), None)
-    line = line_of(lock, archive.path.name) if archive is not None else None
+    line = first_line_with(lock, archive.path.name) if archive is not None else None
     return BadInputError(
         f"the lock is inconsistent: {first.package} (its archive's info/index.json) "
         f"{'depends on' if first.kind == 'depends' else 'constrains'} `{first.spec}`, but "

@@ -30,7 +30,7 @@ import yaml
 from envlock import atomic
 from envlock.errors import BadInputError, where
 from envlock.lock.filenames import package_from_url
-from envlock.lock.yamltext import line_of, safe_loader, scalar
+from envlock.lock.yamltext import node_line, safe_loader, scalar
 from envlock.models import Manager, Package
 from envlock.net.credentials import scrub_url
 
@@ -161,7 +161,7 @@ def read_lock(path: Path) -> Lock:
         return _lock_from_data(data, path)
     except _ShapeError as problem:
         raise BadInputError(
-            problem.message, where=where(path, line_of(text, problem.path))
+            problem.message, where=where(path, node_line(text, problem.path))
         ) from None
 
 

@@ -97,7 +97,8 @@ def check_request(conda: Iterable[Package], *, lock: Path, platform: str) -> Non
     more = f" (and {len(unmet) - 1} more requested spec(s))" if len(unmet) > 1 else ""
     name = (first.holds or "").split(" ", 1)[0]
     package = next((p for p in packages if p.name.lower() == name), None)
-    line = line_of(lock, package.filename) if package is not None and package.filename else None
+    filename = package.filename if package is not None else None
+    line = first_line_with(lock, filename) if filename else None
     what = (
         f"{first.holds} does not satisfy the request `{first.spec}`"
         if first.holds is not None
@@ -110,7 +111,7 @@ def check_request(conda: Iterable[Package], *, lock: Path, platform: str) -> Non
     )
 
 
-def line_of(lock: Path, needle: str) -> int | None:
+def first_line_with(lock: Path, needle: str) -> int | None:
     """The 1-based number of the first line of `lock` holding `needle` (say, an archive's
     file name); None when there is none or the file cannot be read."""
     try:

@@ -72,7 +72,7 @@ _TextLoader.yaml_implicit_resolvers = {
 }
 
 
-def line_of(text: str, ypath: tuple[str | int, ...]) -> int | None:
+def node_line(text: str, ypath: tuple[str | int, ...]) -> int | None:
     """1-based line of the node at `ypath`, found by composing the document (error path only)."""
     try:
         node: Any = yaml.compose(text, Loader=safe_loader())

@@ -17,7 +17,7 @@ from envlock.errors import BadInputError, where
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot
 from envlock.snapshot.specs import parse_conda_spec, parse_pip_line
-from envlock.snapshot.yamlenv import line_of
+from envlock.snapshot.yamlenv import first_line_with
 
 
 def read_recipe_snapshot(path: Path, text: str, *, platform: str | None) -> Snapshot:
@@ -39,7 +39,7 @@ def read_recipe_snapshot(path: Path, text: str, *, platform: str | None) -> Snap
         except ValueError as error:
             raise BadInputError(
                 f"{error}; envlock diff reads `name version build` specs",
-                where=where(path, line_of(text, spec)),
+                where=where(path, first_line_with(text, spec)),
             ) from None
         wanted.setdefault(parsed.name, parsed.package(spec_mode=True))
     pip: list[Package] = []
@@ -47,7 +47,8 @@ def read_recipe_snapshot(path: Path, text: str, *, platform: str | None) -> Snap
         try:
             package = parse_pip_line(line)
         except ValueError as error:
-            raise BadInputError(str(error), where=where(path, line_of(text, line))) from None
+            shown = where(path, first_line_with(text, line))
+            raise BadInputError(str(error), where=shown) from None
         if package is not None:
             pip.append(package)
     conda = tuple(wanted.values())

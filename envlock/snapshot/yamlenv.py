@@ -43,7 +43,7 @@ def load_yaml(path: Path, text: str) -> Any:
         raise BadInputError(f"cannot read this file as YAML: {error}", where=str(path)) from None
 
 
-def line_of(text: str, needle: str) -> int | None:
+def first_line_with(text: str, needle: str) -> int | None:
     """1-based number of the first line containing `needle`, or None."""
     index = text.find(needle)
     return None if index < 0 else text.count("\n", 0, index) + 1
@@ -55,7 +55,7 @@ def read_env_yaml(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
     if not isinstance(deps, list):
         raise BadInputError(
             "`dependencies` must be a list of packages (as `conda env export` writes it)",
-            where=where(path, line_of(text, "dependencies")),
+            where=where(path, first_line_with(text, "dependencies")),
         )
     conda: list[CondaSpec] = []
     pip: list[Package] = []
@@ -100,7 +100,7 @@ def _conda_entry(path: Path, text: str, entry: str) -> CondaSpec:
     except ValueError as error:
         raise BadInputError(
             f"{error}; a conda line reads `name=version=build` (or `name=version`)",
-            where=where(path, line_of(text, entry)),
+            where=where(path, first_line_with(text, entry)),
         ) from None
 
 
@@ -108,7 +108,7 @@ def _pip_section(path: Path, text: str, lines: object) -> list[Package]:
     if not isinstance(lines, list):
         raise BadInputError(
             "the `pip:` entry must hold a list of requirement lines",
-            where=where(path, line_of(text, "pip:")),
+            where=where(path, first_line_with(text, "pip:")),
         )
     packages: list[Package] = []
     for line in lines:
@@ -117,7 +117,7 @@ def _pip_section(path: Path, text: str, lines: object) -> list[Package]:
         except ValueError as error:
             raise BadInputError(
                 f"{error}; a pip line reads `name==version`",
-                where=where(path, line_of(text, str(line))),
+                where=where(path, first_line_with(text, str(line))),
             ) from None
         if package is not None:
             packages.append(package)
@@ -136,8 +136,8 @@ def _platform(conda: list[CondaSpec], platforms: object) -> str | None:
 def _entry_line(text: str, entry: object) -> int | None:
     """The line of a dependency entry that is neither a spec line nor a `pip:` list."""
     if isinstance(entry, dict) and entry:
-        return line_of(text, str(next(iter(entry))))
-    return line_of(text, str(entry)) if isinstance(entry, str | list) and entry else None
+        return first_line_with(text, str(next(iter(entry))))
+    return first_line_with(text, str(entry)) if isinstance(entry, str | list) and entry else None
 
 
 def _channels(value: object) -> tuple[str, ...]:
