@@ -15,7 +15,7 @@ from envlock.errors import BadInputError, WorldFailedError
 from envlock.mirror import Mirror
 from envlock.net.download import Download, Fetched, download
 from envlock.net.policy import HttpPolicy, policy_from_env, retried_error, retried_status
-from tests.helpers import REPO, QuietHandler, invoke, serve_folder
+from tests.helpers import REPO, QuietHandler, invoke, repodata_fails_first, serve_folder
 
 SECRET = "tok-s3cr3t-9"
 ARCHIVE = "pytorch/noarch/pytorch-mutex-1.0-cpu.tar.bz2"
@@ -443,24 +443,9 @@ def test_repodata_follows_the_retry_setting(
 ) -> None:
     """Every repodata URL first answers 503 (with a token in the alias): two retries
     resolve, none fails with exit 4 and the token masked."""
-    failed: set[str] = set()
-    lock = threading.Lock()
-
-    class Flaky(QuietHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server names its handler methods so
-            if self.path.startswith(f"/t/{SECRET}/"):
-                self.path = self.path[len(f"/t/{SECRET}") :]
-            with lock:
-                first = self.path.endswith(".json") and self.path not in failed
-                failed.add(self.path)
-            if first:
-                self.send_error(503, "try again")
-                return
-            super().do_GET()
-
     monkeypatch.setenv("ENVLOCK_HTTP_RETRIES", retries)
     recipe = str(REPO / "recipes" / "m3net.yml")
-    with serve_folder(demo_mirror.root, Flaky) as base:
+    with serve_folder(demo_mirror.root, repodata_fails_first(SECRET)) as base:
         alias = f"{base}/t/{SECRET}"
         args = ["resolve", recipe, "-o", str(tmp_path), "-p", "osx-64", "--channel-alias", alias]
         ran = invoke(args)

@@ -7,7 +7,6 @@ the environment). (Create's plan carrying its policy: tests/test_http_policy.py.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
@@ -17,26 +16,9 @@ from envlock.mirror import Mirror
 from envlock.net.policy import HttpPolicy
 from envlock.resolve.plan import Options, plan
 from envlock.resolve.solver import solve_platforms
-from tests.helpers import REPO, QuietHandler, serve_folder
+from tests.helpers import REPO, repodata_fails_first, serve_folder
 
 M3NET = REPO / "recipes" / "m3net.yml"
-
-
-def _flaky() -> type[QuietHandler]:
-    failed: set[str] = set()
-    lock = threading.Lock()
-
-    class Flaky(QuietHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server names its handler methods so
-            with lock:
-                first = self.path.endswith(".json") and self.path not in failed
-                failed.add(self.path)
-            if first:
-                self.send_error(503, "try again")
-                return
-            super().do_GET()
-
-    return Flaky
 
 
 @pytest.mark.http
@@ -49,7 +31,7 @@ def test_the_solve_follows_the_policy_it_is_given_not_the_environment(
     environment: str,
 ) -> None:
     monkeypatch.setenv("ENVLOCK_HTTP_RETRIES", environment)
-    with serve_folder(demo_mirror.root, _flaky()) as base:
+    with serve_folder(demo_mirror.root, repodata_fails_first()) as base:
         (specset,) = plan(M3NET, Options(platforms=("osx-64",), channel_alias=base)).specsets
         policy = HttpPolicy(retries=given, backoff_s=0.0)
         if given == 0:

@@ -13,7 +13,13 @@ import pytest
 
 from envlock.mirror import Mirror, build_mirror
 from envlock.mirror.catalog import demo_catalog
-from tests.helpers import REPO, QuietHandler, conda_lock_command, invoke, serve_folder
+from tests.helpers import (
+    REPO,
+    conda_lock_command,
+    invoke,
+    repodata_fails_first,
+    serve_folder,
+)
 from tests.helpers import resolve_on as resolve
 
 M3NET = REPO / "recipes" / "m3net.yml"
@@ -410,23 +416,9 @@ def test_a_failing_fetch_exits_4_without_leaking_a_token(http_mirror: str, tmp_p
 @pytest.mark.http
 def test_transient_http_errors_are_retried(demo_mirror: Mirror, tmp_path: Path) -> None:
     """Every repodata URL first answers 503: the resolve still succeeds, same lock."""
-    import threading
-
-    failed: set[str] = set()
-    lock = threading.Lock()
-
-    class Flaky(QuietHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server names its handler methods so
-            with lock:
-                first = self.path.endswith(".json") and self.path not in failed
-                failed.add(self.path)
-            if first:
-                self.send_error(503, "try again")
-                return
-            super().do_GET()
-
-    with serve_folder(demo_mirror.root, Flaky) as base:
+    handler = repodata_fails_first()
+    with serve_folder(demo_mirror.root, handler) as base:
         ran = resolve(base, str(M3NET), "-o", str(tmp_path), "-p", "osx-64")
     assert ran.exit_code == 0, ran.stderr
-    assert any(p.endswith("repodata.json") for p in failed)
+    assert any(p.endswith("repodata.json") for p in handler.seen)
     assert _packages(tmp_path / "m3net", "osx-64")["pytorch"]["build"] == "py3.8_0"

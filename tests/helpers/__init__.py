@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 REPO = Path(__file__).resolve().parents[2]
 CORPUS = REPO.parent / "shared" / "corpus"
@@ -92,6 +92,32 @@ class QuietHandler(SimpleHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
+
+
+class FailsFirstHandler(QuietHandler):
+    """Every repodata URL (`*.json`) first answers 503, then serves the file; a
+    `/t/<token>/` path prefix is accepted and dropped. `seen`: the paths answered so far."""
+
+    token: ClassVar[str | None] = None
+    seen: ClassVar[set[str]]
+    lock: ClassVar[threading.Lock]
+
+    def do_GET(self) -> None:
+        if self.token is not None and self.path.startswith(f"/t/{self.token}/"):
+            self.path = self.path[len(f"/t/{self.token}") :]
+        with self.lock:
+            first = self.path.endswith(".json") and self.path not in self.seen
+            self.seen.add(self.path)
+        if first:
+            self.send_error(503, "try again")
+            return
+        super().do_GET()
+
+
+def repodata_fails_first(token: str | None = None) -> type[FailsFirstHandler]:
+    """A fresh `FailsFirstHandler` class (its own `seen`), accepting `/t/<token>/`."""
+    attributes: dict[str, object] = {"token": token, "seen": set(), "lock": threading.Lock()}
+    return type("FailsFirst", (FailsFirstHandler,), attributes)
 
 
 @contextlib.contextmanager
