@@ -130,6 +130,13 @@ def test_a_bad_setting_is_refused_naming_it(variable: str, value: str) -> None:
     assert "unset it for the default" in caught.value.message
 
 
+def test_a_huge_setting_is_shown_cut_short() -> None:
+    with pytest.raises(BadInputError) as raised:
+        policy_from_env({"ENVLOCK_HTTP_TIMEOUT": "9" * 5000})
+    assert str(raised.value).startswith("ENVLOCK_HTTP_TIMEOUT='" + "9" * 40 + "…': expected")
+    assert len(str(raised.value)) < 200
+
+
 def test_backoff_doubles_and_is_capped() -> None:
     policy = HttpPolicy(backoff_s=0.5)
     assert [policy.delay(n) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]

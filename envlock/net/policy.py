@@ -115,8 +115,9 @@ def _number(
     too_low = value <= low if name == TIMEOUT_VARIABLE else value < low
     if math.isnan(value) or too_low or value > high:
         bounds = f"above {low:g}" if name == TIMEOUT_VARIABLE else f"from {low:g}"
+        shown = text if len(text) <= 40 else text[:40] + "…"  # a paragraph, whatever was set
         raise BadInputError(
-            f"{name}={text!r}: expected {kind} {bounds} up to {high:g}; "
+            f"{name}={shown!r}: expected {kind} {bounds} up to {high:g}; "
             f"set it so, or unset it for the default ({default:g})"
         )
     return value
