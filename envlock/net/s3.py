@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlsplit
 
 from envlock.errors import BadInputError, WorldFailedError
-from envlock.net.credentials import hide, secret_forms
+from envlock.net.credentials import hide, mask, secret_forms
 from envlock.net.policy import retried_status
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def check_s3_url(url: str, what: str) -> None:
     `what` names where the URL came from (`--channel-alias`, a channel)."""
     if not bucket_of(url) or "@" in bucket_of(url):
         raise BadInputError(
-            f"{what} {unsign(url)}: an S3 URL names a bucket and a path, "
+            f"{what} {mask(url)}: an S3 URL names a bucket and a path, "
             "s3://BUCKET/path/channel; credentials come from the AWS variables "
             "(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE ...), never the URL"
         )
