@@ -1,6 +1,7 @@
 """Download one file (a package archive) under envlock's HTTP policy, hashing it as it streams.
 
-file:// URLs are copied; http(s) URLs are fetched with urllib, each attempt waiting at
+file:// URLs are copied; s3:// ones streamed through rattler (envlock.net.s3); http(s)
+URLs are fetched with urllib, each attempt waiting at
 most the policy's timeout for the server, transient failures (see envlock.net.policy)
 retried with a growing wait. Every attempt writes a new `.part` file beside the target;
 the complete file is handed to the caller's `check` (a hash comparison) and only then

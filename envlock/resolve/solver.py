@@ -122,7 +122,7 @@ def worded(
         )
     return WorldFailedError(
         f"could not fetch the channels' repodata for {failure.platform}: "
-        f"{access.display(failure.detail)}. Check the channel alias (--channel-alias / "
+        f"{access.display(unsign(failure.detail))}. Check the channel alias (--channel-alias / "
         "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
     )
 
