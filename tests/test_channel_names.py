@@ -121,7 +121,7 @@ def test_check_channel_alias_takes_base_urls(alias: str) -> None:
 @pytest.mark.parametrize(
     ("alias", "message"),
     [
-        ("notaurl", "--channel-alias notaurl: expected a base URL (file://, http:// or https://)"),
+        ("notaurl", "--channel-alias notaurl: expected a base URL (file://, http://, https://"),
         ("ftp://u:pw@x/ch", "--channel-alias ftp://u:<PASSWORD>@x/ch: expected a base URL"),
         ("https://", "--channel-alias https://: the URL names no host"),
         ("https://u:pw@host/t/tok/ch", "--channel-alias: https://u:<PASSWORD>@host/t/<TOKEN>/ch:"),

@@ -19,6 +19,7 @@ into it; a killed run's leftovers are swept by the next create (envlock.create.s
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import shlex
 import time
@@ -34,6 +35,8 @@ from envlock.create.origin import Origin, write_origin
 from envlock.create.plan import CreatePlan, Phase
 from envlock.create.target import check_target
 from envlock.errors import BadInputError, WorldFailedError
+from envlock.net.download import Download
+from envlock.net.s3 import is_s3
 
 FETCH_WORKERS = 4
 
@@ -208,12 +211,17 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
     todo = [i for i, p in enumerate(plan.packages) if not p.cached] + stale
     report.begin("fetch", sum(plan.packages[i].size or 0 for i in todo))
 
+    sources = {
+        i: fetch.download_for(plan.packages[i].package, plan.channel_alias, plan.policy)
+        for i in todo
+    }
+    sources = _with_s3_client(sources, plan)
+
     def one(i: int) -> fetch.Verified:
-        package = plan.packages[i].package
         return fetch.fetch(
             plan.pkgs_dir,
-            package,
-            source=fetch.download_for(package, plan.channel_alias, plan.policy),
+            plan.packages[i].package,
+            source=sources[i],
             on_bytes=lambda n: report.advance("fetch", n),
         )
 
@@ -228,6 +236,19 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
         pool.shutdown(wait=False, cancel_futures=True)
     report.end("fetch")
     return [results[i] for i in range(len(plan.packages))]
+
+
+def _with_s3_client(sources: dict[int, Download], plan: CreatePlan) -> dict[int, Download]:
+    """`sources` with every s3:// one given the engine's S3 client (rattler's S3
+    middleware, one for the run), which envlock.net.download streams it through."""
+    if not any(is_s3(s.url) for s in sources.values()):
+        return sources
+    from envlock.engine.s3 import s3_streamer
+
+    stream = s3_streamer(plan.policy)
+    return {
+        i: dataclasses.replace(s, stream=stream) if is_s3(s.url) else s for i, s in sources.items()
+    }
 
 
 # rename(2) errors meaning "something is at the target": a non-empty folder (ENOTEMPTY,

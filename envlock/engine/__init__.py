@@ -10,6 +10,7 @@ does not load the rattler extension.
 - installing: `Archive` → `Prepared` → a linked prefix — envlock.engine.install
 - matching: `Unmet`, `unmet_depends`, `unmet_request`, `spec_problems`
 - versions: `sorted_versions` (rattler's order); channels: `index_channel`
+- S3: `s3_streamer` (an s3:// object through rattler's S3 middleware) — envlock.engine.s3
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from envlock.engine.matching import Unmet, unmet_depends, unmet_request
     from envlock.engine.rattler_text import RattlerText, read_rattler_text
     from envlock.engine.request import Request
+    from envlock.engine.s3 import s3_streamer
     from envlock.engine.solve import Solved, solve_requests
     from envlock.engine.specs import spec_problems
     from envlock.engine.versions import sorted_versions
@@ -51,6 +53,7 @@ _HOMES = {
     "install_verified": "install",
     "prepare": "install",
     "read_rattler_text": "rattler_text",
+    "s3_streamer": "s3",
     "solve_requests": "solve",
     "sorted_versions": "versions",
     "spec_problems": "specs",
@@ -79,6 +82,7 @@ __all__ = [
     "install_verified",
     "prepare",
     "read_rattler_text",
+    "s3_streamer",
     "solve_requests",
     "sorted_versions",
     "spec_problems",

@@ -8,6 +8,8 @@
   (`ENVLOCK_HTTP_TIMEOUT`, `ENVLOCK_HTTP_RETRIES`, `ENVLOCK_HTTP_BACKOFF`).
 - `download`: an archive fetched under the policy, nothing partial left behind; a lock
   URL with `${VAR}` placeholders and credentials made a `Download` (`download_from`).
+- `s3`: `s3://` channels: an archive streamed through the engine's S3 client, and the
+  words of S3 failures (presigned queries and AWS secrets removed: `unsign`).
 
 Only this package opens sockets (rattler's own client, built in envlock.engine.access
 from an `HttpPolicy`, fetches repodata). Names load from their module on first use, so

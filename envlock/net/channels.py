@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from envlock.errors import BadInputError
 from envlock.net.credentials import is_url, mask, redact, split_credentials
+from envlock.net.s3 import check_s3_url
 from envlock.platforms import SUBDIRS
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
@@ -81,15 +82,19 @@ def split_package_url(url: str) -> tuple[str, str, str]:
 
 
 def check_channel_alias(alias: str) -> None:
-    """BadInputError (exit 2) unless `alias` is a file://, http:// or https:// base URL
-    whose credentials (if any) envlock can send; the message shows the alias masked."""
+    """BadInputError (exit 2) unless `alias` is a file://, http://, https:// or s3:// base
+    URL whose credentials (if any) envlock can send; the message shows the alias masked.
+    An s3:// alias names a bucket and takes its credentials from the AWS variables."""
     scheme = urlsplit(alias).scheme.lower() if is_url(alias) else ""
-    if scheme not in ("file", "http", "https"):
+    if scheme not in ("file", "http", "https", "s3"):
         raise BadInputError(
-            f"--channel-alias {mask(alias)}: expected a base URL (file://, http:// or "
-            "https://) under which channels are found by name, e.g. "
-            "https://conda.anaconda.org or file:///srv/mirror"
+            f"--channel-alias {mask(alias)}: expected a base URL (file://, http://, "
+            "https:// or s3://) under which channels are found by name, e.g. "
+            "https://conda.anaconda.org, file:///srv/mirror or s3://bucket/conda"
         )
+    if scheme == "s3":
+        check_s3_url(alias, "--channel-alias")
+        return
     if scheme != "file" and not urlsplit(alias).hostname:
         raise BadInputError(f"--channel-alias {mask(alias)}: the URL names no host")
     try:

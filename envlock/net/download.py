@@ -1,6 +1,7 @@
 """Download one file (a package archive) under envlock's HTTP policy, hashing it as it streams.
 
-file:// URLs are copied; http(s) URLs are fetched with urllib, each attempt waiting at
+file:// URLs are copied; s3:// ones streamed through rattler (envlock.net.s3); http(s)
+URLs are fetched with urllib, each attempt waiting at
 most the policy's timeout for the server, transient failures (see envlock.net.policy)
 retried with a growing wait. Every attempt writes a new `.part` file beside the target;
 the complete file is handed to the caller's `check` (a hash comparison) and only then
@@ -36,6 +37,8 @@ from envlock.net.policy import TIMEOUT_VARIABLE, HttpPolicy, retried_error, retr
 if TYPE_CHECKING:
     from http.client import HTTPResponse
 
+    from envlock.net.s3 import S3Streamer
+
 CHUNK = 1 << 20
 OnBytes = Callable[[int], None]
 
@@ -53,6 +56,8 @@ class Download:
     # percent-encoded: `hide` takes them out of error texts that quote the URL.
     secrets: tuple[str, ...] = field(default=(), repr=False)
     policy: HttpPolicy = field(default_factory=HttpPolicy)
+    # How an s3:// URL is fetched (envlock.net.s3; the caller builds it with the engine).
+    stream: S3Streamer | None = field(default=None, repr=False, compare=False)
 
     def hide(self, text: str) -> str:
         """`text` (say, an exception's message) with every secret of the URL replaced."""
@@ -211,6 +216,10 @@ def _remove(part: Path) -> None:
 def _attempt(source: Download, out: BinaryIO, part: Path, filename: str, count: OnBytes) -> Fetched:
     """One try: stream `source` into `out` (the file `part`), hashing; _TransientError
     for a retriable failure."""
+    if source.url[:5].lower() == "s3://":
+        from envlock.net.s3 import attempt
+
+        return attempt(source, out, part, filename, count)
     sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
     with _open(source, filename) as (src, expected):
         while chunk := _read(src, source, filename):
@@ -254,7 +263,7 @@ def _open(source: Download, filename: str) -> Iterator[tuple[BinaryIO, int | Non
     if parts.scheme not in ("http", "https"):
         raise BadInputError(
             f"{filename}: unsupported URL scheme {parts.scheme!r} in {source.shown}; envlock "
-            "fetches file://, http:// and https:// URLs"
+            "fetches file://, http://, https:// and s3:// URLs"
         )
     response = _urlopen(source, filename)
     with response:

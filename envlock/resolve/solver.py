@@ -27,6 +27,8 @@ from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError, WorldFa
 from envlock.models import Package, SpecSet
 from envlock.net.channels import DEFAULTS, channel_name, channel_urls
 from envlock.net.credentials import Access, mask, redact, split_credentials
+from envlock.net.s3 import advice as s3_advice
+from envlock.net.s3 import is_s3, s3_channel_in, unsign
 
 if TYPE_CHECKING:  # the candidates module loads only when a solve has failed
     from envlock.engine.candidates import Unsatisfiable
@@ -92,16 +94,26 @@ def solve_specsets(
             update=update,
         )
     except (MissingChannelError, RepodataUnavailableError) as failure:
-        raise worded(failure, access) from None
+        s3_channels = [url for r in requests for url in r.urls if is_s3(url)]
+        raise worded(failure, access, s3_channels) from None
     return {
         platform: _named(result) if isinstance(result, Solved) else result
         for platform, result in outcome.items()
     }
 
 
-def worded(failure: MissingChannelError | RepodataUnavailableError, access: Access) -> EnvlockError:
+def worded(
+    failure: MissingChannelError | RepodataUnavailableError,
+    access: Access,
+    s3_channels: Sequence[str] = (),
+) -> EnvlockError:
     """The error a user reads for an engine failure: its URLs masked as they were
-    requested (`access`), and what to do about it."""
+    requested (`access`), and what to do about it. A failure of one of the `s3_channels`
+    is said in S3's terms, naming the bucket (see `_worded_s3`)."""
+    text = failure.url + "/" if isinstance(failure, MissingChannelError) else failure.detail
+    s3_channel = s3_channel_in(text, s3_channels)
+    if s3_channel is not None:
+        return _worded_s3(failure, s3_channel)
     if isinstance(failure, MissingChannelError):
         return BadInputError(
             f"channel `{failure.name}` is not served at {access.display(failure.url)} (it "
@@ -110,8 +122,27 @@ def worded(failure: MissingChannelError | RepodataUnavailableError, access: Acce
         )
     return WorldFailedError(
         f"could not fetch the channels' repodata for {failure.platform}: "
-        f"{access.display(failure.detail)}. Check the channel alias (--channel-alias / "
+        f"{access.display(unsign(failure.detail))}. Check the channel alias (--channel-alias / "
         "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
+    )
+
+
+def _worded_s3(failure: MissingChannelError | RepodataUnavailableError, url: str) -> EnvlockError:
+    """An S3 channel's failure: what S3 said, what to check, the bucket named; rattler's
+    text without its presigned URLs' queries (they hold the access key id and a session
+    token) and without any AWS secret (envlock.net.s3.unsign)."""
+    from envlock.engine.s3 import failure_of
+
+    if isinstance(failure, MissingChannelError):
+        return BadInputError(
+            f"channel `{failure.name}` is not served at {url}: "
+            f"{s3_advice(('http', 404, ''), url)}; fix the URL or remove the channel"
+        )
+    detail = " ".join(unsign(failure.detail).split())
+    detail = detail if len(detail) <= 300 else detail[:300] + "…"
+    return WorldFailedError(
+        f"could not fetch the repodata of {url} for {failure.platform}: "
+        f"{s3_advice(failure_of(failure.detail), url)} ({detail})"
     )
 
 
