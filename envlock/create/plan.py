@@ -30,6 +30,7 @@ from envlock.errors import BadInputError
 from envlock.lock.source import (
     LockKind,
     check_complete,
+    check_not_empty,
     check_request,
     locate_lock,
     read_packages,
@@ -174,6 +175,7 @@ def plan_create(
         check_platform(platform)
     kind, lock_path, lock_name = locate_lock(lock_source, platform)
     packages, plat, channels = read_packages(kind, lock_path, platform)
+    check_not_empty(packages, kind=kind, lock=lock_path, platform=plat)
     conda = tuple(p for p in packages if p.manager == "conda" and not p.name.startswith("__"))
     pip = tuple(p for p in packages if p.manager == "pip")
     check_complete(conda, lock=lock_path, platform=plat, with_depends=kind == "conda-lock")
