@@ -25,7 +25,7 @@ from typing import Literal
 
 from envlock.create import cache as fetch
 from envlock.create import target as targets
-from envlock.create.target import check_env_name, check_target, envs_dir
+from envlock.create.target import check_apart_from_cache, check_env_name, check_target, envs_dir
 from envlock.errors import BadInputError
 from envlock.lock.source import (
     LockKind,
@@ -199,9 +199,10 @@ def plan_create(
         envs, rule = envs_dir()
         prefix = envs / env_name
     target = Path(os.path.abspath(Path(prefix).expanduser()))  # noqa: PTH100 - keep symlinked parents as given
+    cache = pkgs_dir or fetch.default_pkgs_dir()
+    check_apart_from_cache(target, cache)
     replaces = check_target(target, force=force)
 
-    cache = pkgs_dir or fetch.default_pkgs_dir()
     planned = tuple(_planned(cache, p) for p in conda)
     download = sum(p.size or 0 for p in planned if not p.cached)
     cached_bytes = sum(p.size or 0 for p in planned if p.cached)
