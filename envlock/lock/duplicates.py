@@ -7,9 +7,10 @@ numbers, the package and what to do.
 
 What counts as twice: in a conda-lock.yml, two entries with the same name, platform and
 manager, except the one repetition conda-lock's format itself makes (format v1 lists a
-package once per category, `main` and `dev`, with identical content). In an @EXPLICIT
-file, two lines naming the same package, whatever their URLs (identical lines too:
-conda would be handed the package twice).
+package once per category, `main` and `dev`: the same archive, same version, URL and
+hashes, though old conda-lock wrote each category's own `dependencies`; the first is
+kept). In an @EXPLICIT file, two lines naming the same package, whatever their URLs
+(identical lines too: conda would be handed the package twice).
 """
 
 from __future__ import annotations
@@ -68,14 +69,14 @@ class LockListings:
 
     def add(self, platform: str, package: Package, *, index: int, category: object) -> bool:
         """True when the entry is new; False for conda-lock's own per-category repeat of
-        an identical entry (skip it). DuplicateEntryError for any other repeat."""
+        the same archive (skip it). DuplicateEntryError for any other repeat."""
         key = (platform, package.manager, package.name)
         shown = str(category) if category is not None else "main"
         first = self._seen.get(key)
         if first is None:
             self._seen[key] = _Listing(index=index, category=shown, package=package)
             return True
-        if first.category != shown and first.package == package:
+        if first.category != shown and _same_archive(first.package, package):
             return False
         raise DuplicateEntryError(
             name=package.name,
@@ -84,6 +85,19 @@ class LockListings:
             first=first.index,
             second=index,
         )
+
+
+def _same_archive(one: Package, other: Package) -> bool:
+    """Do two entries name the same archive (version, URL, no contradicting hash)? Their
+    `dependencies` may differ: old conda-lock wrote a category's own view of them."""
+    return (
+        one.version == other.version
+        and one.url == other.url
+        and all(
+            a is None or b is None or a == b
+            for a, b in ((one.md5, other.md5), (one.sha256, other.sha256))
+        )
+    )
 
 
 class ExplicitListings:
