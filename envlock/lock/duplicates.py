@@ -1,16 +1,16 @@
 """A lock that names one package twice is refused, naming both lines.
 
 Silently keeping the first entry (or counting both) would install something the lock's
-author may not have meant, so every reader of a lock (create, diff, check, resolve
---update) refuses it the same way: BadInputError (exit 2) with the file, both line
+author may not have meant, so every reader of a lock (create, diff, resolve --update) refuses it the same way: BadInputError (exit 2) with the file, both line
 numbers, the package and what to do.
 
 What counts as twice: in a conda-lock.yml, two entries with the same name, platform and
 manager, except the one repetition conda-lock's format itself makes (format v1 lists a
 package once per category, `main` and `dev`: the same archive, same version, URL and
 hashes, though old conda-lock wrote each category's own `dependencies`; the first is
-kept). In an @EXPLICIT file, two lines naming the same package, whatever their URLs
-(identical lines too: conda would be handed the package twice).
+kept). In an @EXPLICIT file, two lines naming the same package for one platform (a noarch
+line meets every platform), whatever their URLs (identical lines too: conda would be
+handed the package twice).
 """
 
 from __future__ import annotations
@@ -101,17 +101,21 @@ def _same_archive(one: Package, other: Package) -> bool:
 
 
 class ExplicitListings:
-    """The package lines of an @EXPLICIT file read so far, by name."""
+    """The package lines of an @EXPLICIT file read so far, by name and platform."""
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._seen: dict[str, int] = {}
+        self._seen: dict[str, list[tuple[str, int]]] = {}
 
     def add(self, package: Package, *, line: int) -> None:
-        """Record `package` read at `line`; BadInputError when its name was read before."""
-        key = package.name.lower()
-        first = self._seen.setdefault(key, line)
-        if first == line:
+        """Record `package` read at `line`; BadInputError when its name was read before for
+        the same platform (its URL's subdir; a noarch line meets every platform). A file
+        listing zlib for osx-64 and osx-arm64 is another matter: it has no one platform."""
+        subdir = package.subdir or "noarch"
+        earlier = self._seen.setdefault(package.name.lower(), [])
+        first = next((n for s, n in earlier if s == subdir or "noarch" in (s, subdir)), None)
+        earlier.append((subdir, line))
+        if first is None:
             return
         raise BadInputError(
             f"the explicit file names {package.name} twice, at lines {first} and {line}, "
