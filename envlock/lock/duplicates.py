@@ -1,8 +1,9 @@
 """A lock that names one package twice is refused, naming both lines.
 
 Silently keeping the first entry (or counting both) would install something the lock's
-author may not have meant, so every reader of a lock (create, diff, resolve --update) refuses it the same way: BadInputError (exit 2) with the file, both line
-numbers, the package and what to do.
+author may not have meant, so every reader of a lock (create, diff, resolve --update)
+refuses it the same way: BadInputError (exit 2) with the file, both line numbers, the
+package and what to do.
 
 What counts as twice: in a conda-lock.yml, two entries with the same name, platform and
 manager, except the one repetition conda-lock's format itself makes (format v1 lists a
