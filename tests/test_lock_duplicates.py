@@ -221,3 +221,23 @@ def test_an_empty_explicit_file_beside_another_resolves_lock_is_refused(
     ran = invoke(["create", str(explicit), "-p", str(tmp_path / "env"), "--json"])
     assert ran.exit_code == 2
     assert "records no request it was resolved for" in ran.json()["message"]
+
+
+def test_an_explicit_name_repeats_only_within_one_platform(tmp_path: Path) -> None:
+    from envlock.errors import BadInputError
+    from envlock.lock.explicit import read_explicit
+
+    base = "https://conda.anaconda.org/conda-forge"
+    path = tmp_path / "mixed.txt"
+    # two platforms' zlib: no one platform, but nothing named twice for one of them
+    path.write_text(
+        f"@EXPLICIT\n{base}/osx-arm64/zlib-1.2.13-h53f4e23_5.conda\n"
+        f"{base}/osx-64/zlib-1.2.13-h8a1eda9_5.conda\n"
+    )
+    assert read_explicit(path).platform is None
+    # a noarch line meets every platform
+    path.write_text(
+        f"@EXPLICIT\n{base}/osx-64/idna-3.4-h0_0.conda\n{base}/noarch/idna-3.4-pyhd8ed1ab_0.conda\n"
+    )
+    with pytest.raises(BadInputError, match="names idna twice, at lines 2 and 3"):
+        read_explicit(path)
