@@ -28,9 +28,10 @@ archives are byte-reproducible. Building the same catalog into DIR again is
 instant (DIR/.envlock-mirror.json keeps the catalog hash).
 
 \b
-Exit codes: 0 built (or already up to date) · 2 bad input (DIR is a file, or
-a folder that is neither empty nor an envlock mirror) · 4 the mirror could not
-be written (disk full, no permission).
+Exit codes: 0 built (or already up to date) · 2 bad input (DIR is a file, a
+folder that is neither empty nor an envlock mirror, or one holding files its
+stamp cannot prove the mirror made: a rebuild deletes only those) · 4 the
+mirror could not be written (disk full, no permission).
 
 \b
 Examples:

@@ -25,11 +25,12 @@ from typing import Literal
 
 from envlock.create import cache as fetch
 from envlock.create import target as targets
-from envlock.create.target import check_env_name, check_target, envs_dir
+from envlock.create.target import check_apart_from_cache, check_env_name, check_target, envs_dir
 from envlock.errors import BadInputError
 from envlock.lock.source import (
     LockKind,
     check_complete,
+    check_not_empty,
     check_request,
     locate_lock,
     read_packages,
@@ -174,6 +175,7 @@ def plan_create(
         check_platform(platform)
     kind, lock_path, lock_name = locate_lock(lock_source, platform)
     packages, plat, channels = read_packages(kind, lock_path, platform)
+    check_not_empty(packages, kind=kind, lock=lock_path, platform=plat)
     conda = tuple(p for p in packages if p.manager == "conda" and not p.name.startswith("__"))
     pip = tuple(p for p in packages if p.manager == "pip")
     check_complete(conda, lock=lock_path, platform=plat, with_depends=kind == "conda-lock")
@@ -197,9 +199,10 @@ def plan_create(
         envs, rule = envs_dir()
         prefix = envs / env_name
     target = Path(os.path.abspath(Path(prefix).expanduser()))  # noqa: PTH100 - keep symlinked parents as given
+    cache = pkgs_dir or fetch.default_pkgs_dir()
+    check_apart_from_cache(target, cache)
     replaces = check_target(target, force=force)
 
-    cache = pkgs_dir or fetch.default_pkgs_dir()
     planned = tuple(_planned(cache, p) for p in conda)
     download = sum(p.size or 0 for p in planned if not p.cached)
     cached_bytes = sum(p.size or 0 for p in planned if p.cached)

@@ -57,6 +57,32 @@ def check_target(target: Path, *, force: bool) -> bool:
     return True
 
 
+def check_apart_from_cache(target: Path, pkgs_dir: Path) -> None:
+    """BadInputError (exit 2) when the environment would live inside the package cache,
+    or the package cache inside it (the same folder included).
+
+    Either way one would destroy the other: a cache sweep could delete the environment's
+    files, and replacing or removing the environment would delete the cache (whose
+    archives other environments are linked from). Paths are compared with symbolic links
+    resolved, so a link cannot hide the overlap.
+    """
+    env = Path(os.path.realpath(target))
+    cache = Path(os.path.realpath(pkgs_dir))
+    if env == cache or cache in env.parents:
+        place = "is the package cache" if env == cache else f"is inside the package cache {cache}"
+        raise BadInputError(
+            f"{target} {place}; an environment there could be deleted with the cache's "
+            "files, and nothing was changed. Choose a -p/-n outside it, or point "
+            "ENVLOCK_PKGS_DIR at another folder"
+        )
+    if env in cache.parents:
+        raise BadInputError(
+            f"{target} holds the package cache {pkgs_dir}; replacing or removing the "
+            "environment would delete the cache, and nothing was changed. Choose a -p/-n "
+            "that does not contain it, or point ENVLOCK_PKGS_DIR at another folder"
+        )
+
+
 def _check_parent(target: Path) -> None:
     """BadInputError unless the environment can be made in `target`'s parent folder.
 

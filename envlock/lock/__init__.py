@@ -4,8 +4,9 @@ Public names, each loaded from its module on first use (`from envlock.lock impor
 read_lock`), so that importing the package costs nothing: `resolve --check` reads a lock's
 head without loading the full reader. Modules: `condalock` (the unified conda-lock.yml,
 read and written), `explicit` (@EXPLICIT files), `filenames` (package file names and URLs),
-`freshness` (the input hash and a lock's head), `source` (finding and naming a lock),
-`yamltext` (the YAML scalar rules both formats share).
+`freshness` (the input hash and a lock's head), `source` (finding and naming a lock, and
+refusing an empty one), `duplicates` (a package named twice is refused), `yamltext` (the
+YAML scalar rules both formats share).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
         LOCKS_DIR,
         LockKind,
         check_complete,
+        check_not_empty,
         check_request,
         locate_lock,
         lock_name,
@@ -99,6 +101,7 @@ _HOMES = {
             "LOCK_FILE",
             "LockKind",
             "check_complete",
+            "check_not_empty",
             "check_request",
             "locate_lock",
             "lock_name",
@@ -120,6 +123,7 @@ __all__ = [
     "LockHead",
     "LockKind",
     "check_complete",
+    "check_not_empty",
     "check_request",
     "depends_to_mapping",
     "describe_changes",

@@ -29,6 +29,7 @@ import yaml
 
 from envlock import atomic
 from envlock.errors import BadInputError, where
+from envlock.lock.duplicates import DuplicateEntryError, LockListings
 from envlock.lock.filenames import package_from_url
 from envlock.lock.yamltext import node_line, safe_loader, scalar
 from envlock.models import Manager, Package
@@ -163,6 +164,8 @@ def read_lock(path: Path) -> Lock:
         raise BadInputError(
             problem.message, where=where(path, node_line(text, problem.path))
         ) from None
+    except DuplicateEntryError as twice:
+        raise twice.error(path, lambda index: node_line(text, ("package", index))) from None
 
 
 def _lock_from_data(data: object, path: Path) -> Lock:
@@ -194,19 +197,21 @@ def _lock_from_data(data: object, path: Path) -> Lock:
     entries = data["package"] or []
     if not isinstance(entries, list):
         raise _ShapeError("package: expected a list of package entries", ("package",))
-    by_platform: dict[str, dict[tuple[str, str], Package]] = {p: {} for p in platforms}
+    by_platform: dict[str, list[Package]] = {p: [] for p in platforms}
+    listed = LockListings()  # a package named twice is refused (envlock.lock.duplicates)
     for index, entry in enumerate(entries):
         if isinstance(entry, dict) and str(entry.get("name", "")).startswith("__"):
             continue  # a virtual package (old conda-lock wrote them): nothing to install
         plat, pkg = _entry(entry, ("package", index))
-        # v1 lists a package once per category it belongs to: keep the first listing.
-        by_platform.setdefault(plat, {}).setdefault((pkg.manager, pkg.name), pkg)
+        category = entry.get("category") if isinstance(entry, dict) else None
+        if listed.add(plat, pkg, index=index, category=category):
+            by_platform.setdefault(plat, []).append(pkg)
     return Lock(
         platforms=platforms or tuple(sorted(by_platform)),
         channels=channels,
         content_hash={str(k): str(v) for k, v in content_hash.items()},
         sources=sources,
-        packages={plat: tuple(pkgs.values()) for plat, pkgs in by_platform.items()},
+        packages={plat: tuple(pkgs) for plat, pkgs in by_platform.items()},
         custom_metadata={str(k): str(v) for k, v in custom.items()},
         path=path,
     )

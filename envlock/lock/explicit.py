@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envlock.errors import BadInputError, where
+from envlock.lock.duplicates import ExplicitListings
 from envlock.lock.filenames import package_from_url
 from envlock.models import Package
 from envlock.net.credentials import scrub_url
@@ -174,6 +175,7 @@ def read_explicit(path: Path) -> ExplicitFile:
     input_hash: str | None = None
     seen_marker = False
     packages: list[Package] = []
+    listed = ExplicitListings(path)  # a package named twice is refused, naming both lines
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line:
@@ -194,7 +196,9 @@ def read_explicit(path: Path) -> ExplicitFile:
                 f".conda#<md5>) in an @EXPLICIT file, got {line!r}",
                 where=where(path, number),
             )
-        packages.append(package_from_url(line, platform=platform, where=where(path, number)))
+        package = package_from_url(line, platform=platform, where=where(path, number))
+        listed.add(package, line=number)
+        packages.append(package)
     if not seen_marker:
         raise BadInputError(
             f"no {EXPLICIT_MARKER} line: not an explicit file (conda list --explicit or "

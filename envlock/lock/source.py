@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -111,6 +111,66 @@ def check_request(conda: Iterable[Package], *, lock: Path, platform: str) -> Non
     )
 
 
+def check_not_empty(
+    packages: Iterable[Package], *, kind: LockKind, lock: Path, platform: str
+) -> None:
+    """BadInputError (exit 2) when the lock lists no package for `platform`, unless the
+    request it records it was resolved for was empty too (then an empty environment is
+    what was asked for). An explicit file's request is its sibling conda-lock.yml's, when
+    that lock is the same resolve (its content hash is the file's `# input_hash:`).
+    """
+    if any(True for _ in packages):
+        return
+    request = _recorded_request(kind, lock, platform)
+    if request is not None and not request["specs"] and not request["pip"]:
+        return
+    if request is None:
+        why = (
+            "and records no request it was resolved for, so creating from it would make "
+            "an empty environment without a word"
+        )
+    else:
+        specs = request["specs"] + request["pip"]
+        shown = ", ".join(specs[:5]) + (" …" if len(specs) > 5 else "")
+        why = (
+            f"but records that it was resolved for {len(specs)} requested spec(s) "
+            f"({shown}), so it was cut after resolve"
+        )
+    line = first_line_with(lock, "package:") if kind == "conda-lock" else None
+    raise BadInputError(
+        f"the lock lists no package for {platform} {why}; nothing was done. Re-resolve "
+        "it (envlock resolve RECIPE): a lock resolved from an empty request makes an "
+        "empty environment",
+        where=where(lock, line),
+    )
+
+
+def _recorded_request(kind: LockKind, lock: Path, platform: str) -> dict[str, list[str]] | None:
+    """The conda specs and pip lines of the request the lock records for `platform` (see
+    `check_not_empty`), or None when it records none."""
+    from envlock.lock.freshness import read_lock_head
+
+    unified = lock if kind == "conda-lock" else lock.parent / LOCK_FILE
+    try:
+        head = read_lock_head(unified)
+    except BadInputError:
+        return None
+    if head is None:
+        return None
+    if kind == "explicit":
+        from envlock.lock.explicit import read_explicit
+
+        if read_explicit(lock).input_hash != head.content_hash.get(platform):
+            return None  # the sibling is another resolve: it says nothing of this file
+    request = head.inputs.get(platform)
+    if not isinstance(request, Mapping) or not isinstance(request.get("specs"), list):
+        return None  # a record without its specs proves nothing
+    return {
+        key: [str(s) for s in value] if isinstance(value := request.get(key), list) else []
+        for key in ("specs", "pip")
+    }
+
+
 def first_line_with(lock: Path, needle: str) -> int | None:
     """The 1-based number of the first line of `lock` holding `needle` (say, an archive's
     file name); None when there is none or the file cannot be read."""
@@ -187,6 +247,7 @@ def lock_name(path: Path) -> str:
 
 
 # A top-level YAML key at the start of a line (`version: 6`, `environments:`), not a URL.
+# Line ends are made `\n` first: a CRLF lock is read like any other (as YAML reads it).
 _TOP_KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|$)", re.MULTILINE)
 _READS = (
     "envlock create reads a conda-lock.yml (conda-lock's unified format, top-level keys "
@@ -203,6 +264,7 @@ def _sniff(path: Path) -> LockKind:
             head = fh.read(1 << 16)
     except OSError as error:
         raise BadInputError(f"cannot read the lock: {error.strerror}", where=str(path)) from None
+    head = head.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if b"@EXPLICIT" in head:
         return "explicit"
     keys = {k.decode() for k in _TOP_KEY.findall(head)}

@@ -3,22 +3,24 @@
 `build_mirror(dest)` writes one folder per channel, each with the subdirs linux-64,
 osx-64, win-64 and noarch and their repodata.json, from the demo catalog or from records
 you pass (filter or `dataclasses.replace` the catalog for a custom mirror). A stamp file
-keeps the hash of the catalog the folder was built from: building the same catalog into
-the same folder again returns at once.
+keeps the hash of the catalog the folder was built from (building the same catalog into
+the same folder again returns at once) and the list of files the build wrote: a rebuild
+deletes only those (envlock.mirror.stamp).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envlock.atomic import write_text
+from envlock.atomic import write_bytes, write_text
 from envlock.errors import BadInputError, WorldFailedError
-from envlock.mirror.archive import LAYOUT_VERSION, read_index_json, write_package
+from envlock.mirror.archive import LAYOUT_VERSION, package_bytes, read_index_json
 from envlock.mirror.catalog import (
     CHANNELS,
     FORMATS,
@@ -27,10 +29,16 @@ from envlock.mirror.catalog import (
     catalog_sha256,
     demo_catalog,
 )
-
-STAMP = ".envlock-mirror.json"
-# The stamp's version key; not `envlock_mirror`, which is the `envlock mirror --json` document.
-STAMP_KEY = "envlock_mirror_stamp"
+from envlock.mirror.stamp import (
+    SCRATCH,
+    STAMP,
+    Stamp,
+    StampProblem,
+    plan_clearing,
+    read_stamp,
+    sha256_of,
+    stamp_text,
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -79,77 +87,101 @@ def build_mirror(dest: Path, records: Iterable[CatalogRecord] | None = None) -> 
     """Build the channels of `records` (default: the demo catalog) into `dest`.
 
     Returns at once when `dest` holds a build of the same records. Otherwise every
-    channel folder is rebuilt from scratch; the stamp is written last, so an interrupted
-    build is redone next time. Raises BadInputError for records that cannot form a
-    channel, WorldFailedError when the disk or the indexer fails.
+    channel folder is rebuilt from scratch, deleting only files the stamp proves the
+    mirror made (envlock.mirror.stamp); the final stamp is written last, so an
+    interrupted build is redone next time. Raises BadInputError for records that cannot
+    form a channel or a folder that is not the mirror's, WorldFailedError when the disk
+    or the indexer fails.
     """
     chosen = tuple(demo_catalog() if records is None else records)
     _check_records(chosen)
     digest = catalog_sha256(chosen, salt=LAYOUT_VERSION)
     channels = _channel_order(chosen)
     dest = dest.resolve()
-    stamp = _read_stamp(dest)
-    if stamp is not None and stamp.get("catalog_sha256") == digest:
-        counts = {
-            str(k): {str(s): int(n) for s, n in v.items()} for k, v in stamp["counts"].items()
-        }
-        if all((dest / ch / sub / "repodata.json").is_file() for ch in counts for sub in SUBDIRS):
+    stamp = _stamp_of(dest)
+    if stamp is not None and stamp.catalog_sha256 == digest:
+        counts = {ch: dict(subs) for ch, subs in stamp.counts.items()}
+        if set(counts) == set(channels) and all(
+            (dest / ch / sub / "repodata.json").is_file() for ch in counts for sub in SUBDIRS
+        ):
             return Mirror(root=dest, channels=channels, catalog_sha256=digest, counts=counts,
                           rebuilt=False)  # fmt: skip
-    _refuse_foreign_folder(dest, stamp)
+    old = tuple(c for c in (stamp.channels if stamp else ()) if _is_channel_name(c))
+    clearing = plan_clearing(dest, tuple(dict.fromkeys((*old, *channels))), stamp)
+    archives = {f"{r.channel}/{r.subdir}/{r.filename}": (r, package_bytes(r)) for r in chosen}
+    files: dict[str, str | None] = {
+        path: hashlib.sha256(data).hexdigest() for path, (_, data) in archives.items()
+    }
+    files.update({f"{ch}/{sub}/repodata.json": None for ch in channels for sub in SUBDIRS})
     try:
         dest.mkdir(parents=True, exist_ok=True)
-        # mark the folder as ours before touching it, so an interrupted build is redone
-        write_text(dest / STAMP, json.dumps({STAMP_KEY: 1, "state": "building"}) + "\n")
-        old_channels = stamp.get("channels", []) if stamp else []
-        for channel in old_channels:
-            if isinstance(channel, str) and channel not in channels:
-                shutil.rmtree(dest / _safe_channel(channel), ignore_errors=True)
+        clearing.apply()
+        # the new manifest goes down before any file it lists, so that an interrupted
+        # build is the mirror's to clear next time
+        write_text(dest / STAMP, stamp_text(building=True, digest=digest, channels=channels,
+                                            counts={}, files=files))  # fmt: skip
         counts = {}
         for channel in channels:
-            counts[channel] = _build_channel(
-                dest / channel, [r for r in chosen if r.channel == channel]
-            )
+            mine = {p: v for p, v in archives.items() if v[0].channel == channel}
+            counts[channel] = _build_channel(dest / channel, mine)
+        for path in [p for p, v in files.items() if v is None]:
+            files[path] = sha256_of(dest / path)
     except OSError as error:
         raise WorldFailedError(f"could not write the demo mirror into {dest}: {error}") from error
-    write_text(
-        dest / STAMP,
-        json.dumps(
-            {STAMP_KEY: 1, "catalog_sha256": digest, "channels": list(channels),
-             "counts": counts},
-            indent=2,
-            sort_keys=True,
-        )
-        + "\n",
-    )  # fmt: skip
+    write_text(dest / STAMP, stamp_text(building=False, digest=digest, channels=channels,
+                                        counts=counts, files=files))  # fmt: skip
     return Mirror(root=dest, channels=channels, catalog_sha256=digest, counts=counts, rebuilt=True)
 
 
-def _refuse_foreign_folder(dest: Path, stamp: dict[str, Any] | None) -> None:
-    """Only build into a new or empty folder, or one that holds an envlock mirror."""
+def _stamp_of(dest: Path) -> Stamp | None:
+    """The stamp of `dest`, or None for a new or empty folder; BadInputError for a folder
+    that holds something else and no stamp that proves it is the mirror's."""
     if dest.exists() and not dest.is_dir():
         raise BadInputError(f"{dest} is a file; give envlock mirror a folder")
+    try:
+        stamp = read_stamp(dest)
+    except StampProblem as problem:
+        if any(entry.name != STAMP for entry in dest.iterdir()):
+            raise BadInputError(
+                f"{dest} is not empty and its stamp proves nothing ({problem}), so envlock "
+                "mirror cannot tell what in it it made and deletes none of it. Delete the "
+                "folder yourself if it is an old demo mirror, or build the mirror into a "
+                "new or empty folder"
+            ) from None
+        return None  # only a broken stamp: nothing to delete, it is written anew
     if stamp is None and dest.is_dir() and any(dest.iterdir()):
         raise BadInputError(
             f"{dest} is not empty and holds no envlock mirror ({STAMP} is missing); "
             "build the demo mirror into a new or empty folder"
         )
+    return stamp
+
+
+def _is_channel_name(name: str) -> bool:
+    return bool(name) and "/" not in name and "\\" not in name and not name.startswith(".")
 
 
 def _safe_channel(name: str) -> str:
-    if not name or "/" in name or "\\" in name or name.startswith("."):
+    if not _is_channel_name(name):
         raise BadInputError(f"mirror catalog: bad channel name {name!r}")
     return name
 
 
-def _build_channel(channel_dir: Path, records: list[CatalogRecord]) -> dict[str, int]:
+def _build_channel(
+    channel_dir: Path, archives: dict[str, tuple[CatalogRecord, bytes]]
+) -> dict[str, int]:
+    """Write a channel's archives (made beforehand, so the stamp could list their hashes)
+    into its cleared folder and index it."""
     from envlock.engine.index import index_channel
 
-    if channel_dir.exists():
-        shutil.rmtree(channel_dir)
     for subdir in SUBDIRS:
-        (channel_dir / subdir).mkdir(parents=True)
-    paths = [write_package(record, channel_dir) for record in records]
+        (channel_dir / subdir).mkdir(parents=True, exist_ok=True)
+    records = [record for record, _ in archives.values()]
+    paths = []
+    for record, data in archives.values():
+        path = channel_dir / record.subdir / record.filename
+        write_bytes(path, data)
+        paths.append(path)
     try:
         counts = index_channel(channel_dir, SUBDIRS)
     except WorldFailedError:
@@ -160,6 +192,8 @@ def _build_channel(channel_dir: Path, records: list[CatalogRecord]) -> dict[str,
             except ValueError as error:
                 raise WorldFailedError(f"{error}; rebuild the mirror") from error
         raise
+    with contextlib.suppress(OSError):
+        (channel_dir / SCRATCH).rmdir()  # the indexer's scratch folder, when it is empty
     if sum(counts.values()) != len(records):
         _explain_missing(channel_dir, records)
     return counts
@@ -200,11 +234,3 @@ def _channel_order(records: tuple[CatalogRecord, ...]) -> tuple[str, ...]:
     present = {r.channel for r in records}
     known = [c for c in CHANNELS if c in present]
     return (*known, *sorted(present - set(known)))
-
-
-def _read_stamp(dest: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads((dest / STAMP).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
