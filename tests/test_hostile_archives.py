@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from envlock.models import Package
-from tests.helpers import invoke
+from tests.helpers import invoke, serve_folder
 from tests.helpers.hostile import (
     Member,
     file,
@@ -234,3 +234,36 @@ def test_a_second_paths_json_later_in_the_archive_is_refused(tmp_path: Path, wor
         _channel(tmp_path), "evil-dup", [file("a"), Member("info/paths.json", forged)]
     )
     _refused(tmp_path, world, [evil], "evil-dup-1.0-0.tar.bz2", "info/paths.json")
+
+
+# ---------------------------------------------------------------- end to end over HTTP
+
+
+@pytest.mark.http
+def test_a_poisoned_channel_resolved_and_created_over_http_deletes_nothing(
+    tmp_path: Path, world: Path
+) -> None:
+    from envlock.engine.index import index_channel
+
+    channel = tmp_path / "mirror" / "evil"
+    climb = _climb_to(world / "env", world / "victim" / "secret.txt")
+    hostile_package(channel, "evil-p2", [file("a.txt", b"x")],
+                    paths=[{"_path": climb, "path_type": "hardlink"}])  # fmt: skip
+    index_channel(channel, ["linux-64"])
+    recipe = tmp_path / "environment.yml"
+    recipe.write_text("name: poisoned\nchannels:\n  - evil\ndependencies:\n  - evil-p2\n")
+    before = outside_snapshot(world)
+    with serve_folder(tmp_path / "mirror") as url:
+        resolved = invoke(["resolve", str(recipe), "-o", str(tmp_path / "locks"), "-p",
+                           "linux-64", "--channel-alias", url])  # fmt: skip
+        assert resolved.exit_code == 0, resolved.stderr
+        lock = tmp_path / "locks" / "poisoned" / "conda-lock.yml"
+        assert f"{url}/evil/linux-64/evil-p2-1.0-0.tar.bz2" in lock.read_text()
+        ran = invoke(["create", str(lock), "-p", str(world / "env"), "--platform", "linux-64",
+                      "--json"])  # fmt: skip
+    assert outside_snapshot(world) == before
+    assert (world / "victim" / "secret.txt").read_bytes() == SECRET
+    assert ran.exit_code == 4, ran.stderr
+    assert "evil-p2-1.0-0.tar.bz2" in ran.json()["message"]
+    assert not (world / "env").exists()
+    assert not [p for p in world.iterdir() if ".envlock-" in p.name]
