@@ -79,19 +79,18 @@ def test_honest_packages_with_entry_points_and_inner_links_install(
 def test_a_second_create_reads_no_archive_member_again(
     tmp_path: Path, pkgs: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from envlock.create import vetting
+    from envlock.engine.archive_listing import read_listing as real
 
     channel = tmp_path / "chan"
     lock = lock_for(tmp_path / "lk", _honest_set(channel), channel)
     assert invoke(["create", str(lock), "-p", str(tmp_path / "one")]).exit_code == 0
     reads: list[bool] = []
-    real = vetting.read_listing
 
     def counting(path: Path, *, members: bool = True) -> object:
         reads.append(members)
         return real(path, members=members)
 
-    monkeypatch.setattr(vetting, "read_listing", counting)
+    monkeypatch.setattr("envlock.create.vetting.read_listing", counting)
     assert invoke(["create", str(lock), "-p", str(tmp_path / "two")]).exit_code == 0
     assert reads == [False, False, False]  # info files only: the verdict was kept
 
