@@ -154,7 +154,7 @@ def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
     from envlock.create.vetting import vet
 
     # Every path of every archive checked before rattler reads one: nothing is created yet.
-    vetted = vet(verified, pkgs_dir=plan.pkgs_dir, platform=plan.platform)
+    vetted = vet(verified, pkgs_dir=plan.pkgs_dir, platform=plan.platform, final=plan.prefix)
     # The archives' own depends checked against the locked set.
     prepared = prepare(verified, lock=plan.lock, final=plan.prefix)
     # Extracted cache entries the verified archives do not vouch for are extracted anew.

@@ -50,14 +50,17 @@ class Vetted:
     symlinks: tuple[tuple[str, str], ...]
 
 
-def vet(verified: Sequence[Verified], *, pkgs_dir: Path, platform: str) -> list[Vetted]:
-    """Check every archive alone, then the set as one environment for `platform`.
+def vet(
+    verified: Sequence[Verified], *, pkgs_dir: Path, platform: str, final: Path
+) -> list[Vetted]:
+    """Check every archive alone, then the set as one environment for `platform` that
+    is to live at `final`.
 
     Raises WorldFailedError (exit 4) naming the archive and the offending path; nothing
     is written but the verdict records of archives that passed.
     """
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        vetted = list(pool.map(lambda v: _vet_one(v, pkgs_dir), verified))
+        vetted = list(pool.map(lambda v: _vet_one(v, pkgs_dir, final), verified))
     layout = _layout(vetted, platform)
     placed = []
     for one in vetted:
@@ -79,7 +82,7 @@ def _payload_links(links: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(name, target) for name, target in links if not name.startswith("info/")]
 
 
-def _vet_one(verified: Verified, pkgs_dir: Path) -> Vetted:
+def _vet_one(verified: Verified, pkgs_dir: Path, final: Path) -> Vetted:
     """One archive: its record when it has one, else a full read checked and recorded."""
     record = read_record(pkgs_dir, verified.sha256)
     name = verified.path.name
@@ -90,9 +93,10 @@ def _vet_one(verified: Verified, pkgs_dir: Path) -> Vetted:
         listing = read_listing(verified.path)
     except ArchiveUnreadableError as error:
         raise WorldFailedError(
-            f"{name} cannot be read as a conda package ({error}); its bytes match the "
-            "lock's hash, so the locked file itself is broken and a retry fails the same "
-            "way. Nothing was installed: fix the channel's file or re-resolve the lock"
+            f"installing into {final} failed: {name} cannot be read as a conda package "
+            f"({error}); nothing was left behind. The archive matches the lock's hash, so "
+            "the locked file itself is broken and a retry fails the same way: fix the "
+            "channel's file or re-resolve the lock"
         ) from None
     offence = rules.members_problem(name, listing.members)
     if offence is None and listing.odd_zip_entries:
