@@ -267,3 +267,27 @@ def test_a_poisoned_channel_resolved_and_created_over_http_deletes_nothing(
     assert "evil-p2-1.0-0.tar.bz2" in ran.json()["message"]
     assert not (world / "env").exists()
     assert not [p for p in world.iterdir() if ".envlock-" in p.name]
+
+
+def test_a_conda_with_a_second_payload_part_is_refused(tmp_path: Path, world: Path) -> None:
+    """rattler would extract every `*.tar.zst` part of the zip: only one of each is allowed."""
+    import bz2
+    import dataclasses
+    import zipfile
+
+    import zstandard
+
+    from tests.helpers.hostile import archive_bytes
+
+    honest = hostile_package(_channel(tmp_path), "evil-zip", [file("a")], fmt=".conda")
+    path = Path((honest.url or "").removeprefix("file://"))
+    extra = archive_bytes(stem="x", fmt=".tar.bz2", index={}, members=[file("b")], paths=None,
+                          files=None, link=None)  # fmt: skip
+    with zipfile.ZipFile(path, "a") as archive:
+        tar = zstandard.ZstdCompressor().compress(bz2.decompress(extra))
+        archive.writestr("pkg-evil-zip-1.0-0-more.tar.zst", tar)
+    data = path.read_bytes()
+    md5 = hashlib.md5(data, usedforsecurity=False).hexdigest()
+    evil = dataclasses.replace(honest, sha256=hashlib.sha256(data).hexdigest(), md5=md5)
+    message = _refused(tmp_path, world, [evil], "evil-zip-1.0-0.conda", "pkg-evil-zip-1.0-0-more")
+    assert "unexpected entry of the .conda zip" in message

@@ -59,8 +59,19 @@ def vet(
     Raises WorldFailedError (exit 4) naming the archive and the offending path; nothing
     is written but the verdict records of archives that passed.
     """
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        vetted = list(pool.map(lambda v: _vet_one(v, pkgs_dir, final), verified))
+    # Full scans (no record yet) decompress whole archives: worth threads (bz2 and zstd
+    # release the GIL). Reading info files alone is quicker in a row than in a pool.
+    records = [read_record(pkgs_dir, v.sha256) for v in verified]
+    scans = [v for v, r in zip(verified, records, strict=True) if r is None]
+    scanned: dict[Path, Vetted] = {}
+    if scans:
+        with ThreadPoolExecutor(max_workers=min(WORKERS, len(scans))) as pool:
+            scanned = {v.path: one for v, one in zip(scans, pool.map(
+                lambda v: _vet_one(v, pkgs_dir, final, None), scans), strict=True)}  # fmt: skip
+    vetted = [
+        scanned[v.path] if r is None else _vet_one(v, pkgs_dir, final, r)
+        for v, r in zip(verified, records, strict=True)
+    ]
     layout = _layout(vetted, platform)
     placed = []
     for one in vetted:
@@ -82,9 +93,10 @@ def _payload_links(links: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(name, target) for name, target in links if not name.startswith("info/")]
 
 
-def _vet_one(verified: Verified, pkgs_dir: Path, final: Path) -> Vetted:
-    """One archive: its record when it has one, else a full read checked and recorded."""
-    record = read_record(pkgs_dir, verified.sha256)
+def _vet_one(
+    verified: Verified, pkgs_dir: Path, final: Path, record: dict[str, Any] | None
+) -> Vetted:
+    """One archive: its `record` when it has one, else a full read checked and recorded."""
     name = verified.path.name
     try:
         if record is not None:
