@@ -7,6 +7,9 @@ info/files and info/link.json say, in either format (.tar.bz2 or .conda). The pa
 lands in a channel folder; `lock_for` writes a conda-lock.yml whose hashes match it, so
 envlock's verification passes and only the vetting of paths stands in the way.
 
+`paths=None` writes the info/paths.json the members honestly call for, a list writes
+that list instead, and `[]` leaves paths.json out (rattler then reads info/files).
+
 In: members and info overrides. Out: envlock Packages (url, sha256, md5), lock paths,
 and `outside_snapshot`, a comparable picture of a sentinel tree (file bytes, link targets).
 """
