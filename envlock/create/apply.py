@@ -152,10 +152,16 @@ def _os_error(error: OSError, prefix: Path) -> WorldFailedError:
 def _apply(plan: CreatePlan, report: Progress, started: float) -> CreateResult:
     verified = _verify_all(plan, report)
     fetched = [v for v in verified if v.fetched]
+    from envlock.create.extracted import trust_extracted
     from envlock.create.link import install_verified, prepare
+    from envlock.create.vetting import vet
 
-    # The archives' own depends checked against the locked set: nothing is created yet.
+    # Every path of every archive checked before rattler reads one: nothing is created yet.
+    vetted = vet(verified, pkgs_dir=plan.pkgs_dir, platform=plan.platform, final=plan.prefix)
+    # The archives' own depends checked against the locked set.
     prepared = prepare(verified, lock=plan.lock, final=plan.prefix)
+    # Extracted cache entries the verified archives do not vouch for are extracted anew.
+    trust_extracted(plan.pkgs_dir, vetted)
 
     plan.prefix.parent.mkdir(parents=True, exist_ok=True)
     staging.sweep_stale(plan.prefix)

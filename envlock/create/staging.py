@@ -167,8 +167,15 @@ def remove(path: Path) -> None:
     """Remove a staging folder whatever arrives meanwhile (Ctrl-C, SIGTERM are held).
 
     Removed twice, a moment apart, in case a writer that was stopping put something back.
+    Nothing is followed out of it: a link inside is removed as a link (shutil.rmtree
+    follows none), and a staging path that is itself a link now (not the folder this
+    run made) is unlinked, never walked into.
     """
     with signals_held():
+        if path.is_symlink():
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            return
         for attempt in range(3):
             shutil.rmtree(path, ignore_errors=True)
             if attempt < 2 and not path.exists():

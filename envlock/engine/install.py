@@ -1,6 +1,6 @@
 """The rattler adapter for installing: verified archives in, a linked prefix out.
 
-envlock closes three gaps of py-rattler 0.28 here and in envlock.create:
+envlock closes these gaps of py-rattler 0.28 here and in envlock.create:
 - rattler checks hashes only for http(s): every archive handed to it is a local copy
   the caller has already verified (envlock.create.cache), referenced by file://.
 - a failed install leaves a half-built prefix: rattler links into a fresh staging folder
@@ -9,7 +9,12 @@ envlock closes three gaps of py-rattler 0.28 here and in envlock.create:
   everything worked and delete it otherwise.
 - an edited extracted cache entry is reused: the package cache is opened with
   `ValidationMode.full()`, so every extracted file is checked against its paths.json hash
-  and a bad entry is extracted again from the verified archive.
+  and a bad entry is extracted again from the verified archive. That paths.json lies
+  beside the files and can be edited with them: the caller first removes any entry
+  whose paths.json differs from the verified archive's (envlock.create.extracted).
+- rattler trusts every path an archive names (`../`, absolute, links out): the caller
+  hands over only archives whose paths passed envlock.engine.paths_check
+  (envlock.create.vetting), so nothing here ever links or rolls back outside `staging`.
 After linking, each conda-meta record gets back the URL and channel its `Archive` names
 (rattler wrote the local file:// URL it was given), so conda, mamba and `envlock diff`
 see the channel.
