@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from envlock.errors import BadInputError
 from envlock.net.credentials import is_url, mask, redact, split_credentials
 from envlock.platforms import SUBDIRS
+from envlock.urls import URL_HINT, shown_url, url_problem
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 _ANACONDA_DEFAULTS_HOSTS = ("repo.anaconda.com", "repo.continuum.io")
@@ -21,6 +22,19 @@ _ANACONDA_DEFAULTS_HOSTS = ("repo.anaconda.com", "repo.continuum.io")
 ANACONDA_DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
 ANACONDA_DEFAULTS_WIN = "https://repo.anaconda.com/pkgs/msys2"
 DEFAULTS = "defaults"
+
+
+def check_url(url: str, *, where: str | None = None, what: str = "URL") -> None:
+    """BadInputError (exit 2) at `where` unless `url` parses as a URL (envlock.urls): a
+    bracketed host left open (`http://[x/...`) or a port that is not a number from 1 to
+    65535 would otherwise surface as a ValueError deep inside a reader, or as rattler's
+    InvalidChannelError. `what` names the URL's role ("channel", "package URL"). Plain
+    names (no `://`) pass: they are not URLs."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise BadInputError(
+            f"{what} {shown_url(url)} is not a valid URL ({problem}): {URL_HINT}", where=where
+        )
 
 
 def channel_url(channel: str, alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
@@ -59,7 +73,13 @@ def channel_name(channel: str) -> str:
     channel = channel.strip().rstrip(":").rstrip("/")
     if not is_url(channel):
         return channel
-    parts = urlsplit(redact(channel))
+    try:
+        parts = urlsplit(redact(channel))
+    except ValueError:  # a host that is no host (`http://[x/pytorch`): the last folder
+        segments = [s for s in channel.split("://", 1)[1].split("/")[1:] if s]
+        if segments and segments[-1] in SUBDIRS:
+            segments.pop()
+        return segments[-1] if segments else channel
     segments = [s for s in parts.path.split("/") if s]
     if segments and segments[-1] in SUBDIRS:
         segments.pop()
@@ -83,6 +103,7 @@ def split_package_url(url: str) -> tuple[str, str, str]:
 def check_channel_alias(alias: str) -> None:
     """BadInputError (exit 2) unless `alias` is a file://, http:// or https:// base URL
     whose credentials (if any) envlock can send; the message shows the alias masked."""
+    check_url(alias, what="--channel-alias")
     scheme = urlsplit(alias).scheme.lower() if is_url(alias) else ""
     if scheme not in ("file", "http", "https"):
         raise BadInputError(
@@ -137,6 +158,7 @@ __all__ = [
     "channel_url",
     "channel_urls",
     "check_channel_alias",
+    "check_url",
     "is_default_alias",
     "merge_orders",
     "split_package_url",

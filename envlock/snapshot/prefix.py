@@ -8,7 +8,6 @@ channels are listed in the order the sorted records first name them.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from packaging.utils import canonicalize_name
 
 from envlock.create.origin import read_origin
 from envlock.errors import BadInputError
+from envlock.limits import MAX_RECORD_BYTES, excerpt, load_json, read_text
 from envlock.models import Package
 from envlock.net.channels import channel_name, split_package_url
 from envlock.snapshot.model import Snapshot
@@ -103,13 +103,19 @@ def read_prefix(prefix: Path) -> Snapshot:
 
 
 def _load_record(path: Path) -> dict[str, object]:
+    """One conda-meta record, bounded (`MAX_RECORD_BYTES`, `MAX_NESTING`): a damaged or
+    hostile record is bad input naming its file, never a RecursionError."""
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError) as error:
+        text = read_text(path, limit=MAX_RECORD_BYTES, what="a conda-meta record")
+    except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(
-            f"cannot read this conda-meta record ({error}); the prefix is damaged",
+            f"cannot read this conda-meta record ({excerpt(str(error))}); the prefix is damaged",
             where=str(path),
         ) from None
+    try:
+        data = load_json(text, path=path)
+    except BadInputError as error:
+        raise BadInputError(f"{error.message}; the prefix is damaged", where=error.where) from None
     if not isinstance(data, dict) or not data.get("name") or not data.get("version"):
         raise BadInputError(
             "this conda-meta record has no name or version; the prefix is damaged",
