@@ -34,7 +34,6 @@ __all__ = [
     "excerpt",
     "load_json",
     "read_text",
-    "refuse_larger",
 ]
 
 MIB = 1 << 20
@@ -43,13 +42,15 @@ MIB = 1 << 20
 # reads through ruamel (the slow, line-keeping parser) and conda-lock in seconds.
 MAX_RECIPE_BYTES = 1 * MIB
 # A conda-lock.yml holds ~430 bytes per package and platform: the largest in the corpus is
-# 420 kB (750 entries); 2,000 packages on 4 platforms make 3.5 MB. 32 MiB (~75,000
-# entries) is ten times that, and PyYAML's C loader reads it in a few seconds.
-MAX_LOCK_BYTES = 32 * MIB
-# An export, @EXPLICIT file, `conda list` table or pip freeze: ~60-150 bytes per package;
-# the largest in the corpus is 90 kB, a 5,000-package environment about 750 kB. 16 MiB
-# (over 100,000 packages) is twenty times that.
-MAX_SNAPSHOT_BYTES = 16 * MIB
+# 420 kB (750 entries); 2,000 packages on 4 platforms make 3.5 MB. 8 MiB (~19,000 entries)
+# is twice that. PyYAML's C loader reads ~1-3 MB a second here (2 cores), so the largest
+# lock allowed still reads in seconds; 50 MB would take a minute.
+MAX_LOCK_BYTES = 8 * MIB
+# Any other snapshot (an export, @EXPLICIT file, `conda list` table or pip freeze) holds
+# ~60-150 bytes per package: the largest in the corpus is 90 kB, a 5,000-package
+# environment about 750 kB. A lock is a snapshot too (`diff` reads it), so one limit
+# serves all: 8 MiB is ten times a 5,000-package explicit file.
+MAX_SNAPSHOT_BYTES = MAX_LOCK_BYTES
 # One conda-meta/*.json record lists every file of its package with its sha256: ~300
 # bytes a file, 5 MB for a 15,000-file package (libtorch, cudatoolkit). 64 MiB allows a
 # package of 200,000 files.
@@ -73,6 +74,8 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 
 def _size(count: int) -> str:
+    if count % MIB == 0:
+        return f"{count // MIB} MiB"
     return f"{count / MIB:.1f} MiB" if count >= MIB else f"{count:,} bytes"
 
 
@@ -93,13 +96,6 @@ def read_text(path: Path, *, limit: int, what: str) -> str:
     if len(data) > limit:
         raise _too_big(path, None, limit, what)
     return data.decode("utf-8-sig")
-
-
-def refuse_larger(path: Path, text: str, *, limit: int, what: str) -> None:
-    """BadInputError unless `text` (read from `path`) is at most `limit` bytes as UTF-8:
-    for a reader that learns the kind of file, and so its limit, after reading it."""
-    if len(text) > limit or (len(text) * 4 > limit and len(text.encode()) > limit):
-        raise _too_big(path, len(text.encode()), limit, what)
 
 
 def _too_big(path: Path, size: int | None, limit: int, what: str) -> BadInputError:

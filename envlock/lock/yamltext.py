@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from envlock.limits import check_yaml_nodes
+from envlock.limits import check_yaml_nodes, excerpt
 
 # A plain scalar is written when it is unambiguous; anything a YAML 1.1 reader would take
 # for a number, bool, null or date, or that holds indicators, is quoted.
@@ -84,12 +84,17 @@ class _TextLoader(yaml.CSafeLoader):
 
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A value an explicit tag cannot build (`!!int abc`, `!!timestamp 2023-02-30`)
-        # raises a plain ValueError without a line: make it a marked YAML error.
+        # raises a plain ValueError without a line (`!!int` of nothing an IndexError,
+        # `!!timestamp` of no date an AttributeError): make it a marked YAML error.
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as error:
+        except (ValueError, TypeError, OverflowError, IndexError, AttributeError) as error:
+            shown = excerpt(repr(node.value)) if isinstance(node.value, str) else "this value"
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot construct {node.tag} {node.value!r}: {error}", node.start_mark
+                None,
+                None,
+                f"cannot construct {excerpt(str(node.tag))} {shown}: {excerpt(str(error))}",
+                node.start_mark,
             ) from None
 
 

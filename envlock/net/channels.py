@@ -103,16 +103,29 @@ def split_package_url(url: str) -> tuple[str, str, str]:
 def check_channel_alias(alias: str) -> None:
     """BadInputError (exit 2) unless `alias` is a file://, http:// or https:// base URL
     whose credentials (if any) envlock can send; the message shows the alias masked."""
+    if any(c.isspace() or not c.isprintable() for c in alias):
+        raise BadInputError(
+            f"--channel-alias {shown_url(alias)}: a URL holds no spaces or control "
+            "characters (percent-encode them, e.g. %20)"
+        )
     check_url(alias, what="--channel-alias")
-    scheme = urlsplit(alias).scheme.lower() if is_url(alias) else ""
+    scheme = alias.split("://", 1)[0].lower() if is_url(alias) else ""
     if scheme not in ("file", "http", "https"):
         raise BadInputError(
             f"--channel-alias {mask(alias)}: expected a base URL (file://, http:// or "
             "https://) under which channels are found by name, e.g. "
             "https://conda.anaconda.org or file:///srv/mirror"
         )
-    if scheme != "file" and not urlsplit(alias).hostname:
+    parts = urlsplit(alias)
+    if scheme != "file" and not parts.hostname:
         raise BadInputError(f"--channel-alias {mask(alias)}: the URL names no host")
+    if scheme == "file" and (
+        ":" in parts.netloc or "@" in parts.netloc or not parts.path.strip("/")
+    ):
+        raise BadInputError(
+            f"--channel-alias {mask(alias)}: a file:// URL names a folder below the root, "
+            "with no port or credentials: file:///srv/mirror"
+        )
     try:
         split_credentials(alias)
     except BadInputError as error:

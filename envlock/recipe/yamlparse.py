@@ -178,7 +178,14 @@ def _constructor_class(path: Path) -> Any:
                 return super().construct_non_recursive_object(node, tag)
             except MarkedYAMLError:
                 raise
-            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+            except (
+                ValueError,
+                TypeError,
+                KeyError,
+                AttributeError,
+                OverflowError,
+                IndexError,
+            ) as error:
                 mark = node.start_mark
                 if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
                     return schema.UnreadScalar(

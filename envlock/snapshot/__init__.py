@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from envlock.errors import BadInputError
 from envlock.lazy import lazy_exports
-from envlock.limits import MAX_LOCK_BYTES, MAX_SNAPSHOT_BYTES, read_text, refuse_larger
+from envlock.limits import MAX_SNAPSHOT_BYTES, read_text
 from envlock.snapshot.model import Snapshot, SnapshotKind
 
 if TYPE_CHECKING:
@@ -56,12 +56,6 @@ _LOCK_METADATA = re.compile(r"^metadata:\s*$", re.MULTILINE)
 _YAML_KEY = re.compile(r"^(?:---\s*$|[A-Za-z_][\w\-]*:(?:\s|$))")
 
 
-_WHAT: dict[str, str] = {
-    "explicit": "an @EXPLICIT file",
-    "export": "an export or environment.yml",
-    "conda-list": "`conda list` output",
-    "pip": "a pip freeze or requirements file",
-}
 _NOT_TEXT = (
     "this is not a text file (it holds bytes that are not UTF-8 text), so it is no "
     "snapshot: pass an export, lock, explicit file, `conda list` output or pip freeze"
@@ -69,10 +63,14 @@ _NOT_TEXT = (
 
 
 def _read_text(path: Path) -> str:
-    """The file's text, before its kind is known: up to the largest limit of any kind
-    (a conda-lock.yml's); `_check_size` then holds each other kind to its own."""
+    """The file's text, at most `MAX_SNAPSHOT_BYTES` (a lock's limit too), a byte-order
+    mark dropped."""
     try:
-        text = read_text(path, limit=MAX_LOCK_BYTES, what="a snapshot")
+        text = read_text(
+            path,
+            limit=MAX_SNAPSHOT_BYTES,
+            what="a snapshot (export, lock, explicit file, `conda list` output or pip freeze)",
+        )
     except FileNotFoundError:
         raise BadInputError(
             "no such file or folder: pass an export, lock, explicit file, `conda list` "
@@ -135,8 +133,6 @@ def read_snapshot(
         return read_prefix(path)
     text = _read_text(path)
     kind = detect_kind(path, text)
-    if kind != "lock":
-        refuse_larger(path, text, limit=MAX_SNAPSHOT_BYTES, what=_WHAT[kind])
     if kind == "explicit":
         return read_explicit_snapshot(path)
     if kind == "lock":

@@ -22,6 +22,9 @@ from envlock.net.channels import channel_name, split_package_url
 from envlock.snapshot.model import Snapshot
 
 _INFO_SUFFIXES = (".dist-info", ".egg-info")
+# Characters of METADATA read for its Name and Version headers, which lead the file; the
+# rest (a README of any size) is never needed.
+_METADATA_HEAD = 256 * 1024
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -187,16 +190,17 @@ def _distribution(info: Path) -> Package | None:
     source = metadata if info.is_dir() else info
     try:
         with source.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if not line.strip():
-                    break
-                key, _, value = line.partition(":")
-                if key == "Name":
-                    name = value.strip()
-                elif key == "Version":
-                    version = value.strip()
+            head = fh.read(_METADATA_HEAD)  # the headers; a long description may follow
     except OSError:
-        pass
+        head = ""
+    for line in head.splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        if key == "Name":
+            name = value.strip()
+        elif key == "Version":
+            version = value.strip()
     if not name or not version:
         stem = info.name.rsplit(".", 1)[0]
         parts = stem.split("-")
