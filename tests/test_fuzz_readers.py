@@ -73,7 +73,7 @@ def _mutated(seed: str) -> st.SearchStrategy[str]:
         st.tuples(st.just("word"), st.just("://"), st.just(0), st.sampled_from(HOSTS)),
     )
 
-    def apply(edits: list[tuple[str, int | str, int, str]]) -> str:
+    def apply(edits: list[tuple[str, int, int, str] | tuple[str, str, int, str]]) -> str:
         text = seed
         for kind, where, cut, insert in edits:
             if kind == "word" and isinstance(where, str) and where:
