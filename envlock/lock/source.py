@@ -187,7 +187,7 @@ def lock_name(path: Path) -> str:
 
 
 # A top-level YAML key at the start of a line (`version: 6`, `environments:`), not a URL.
-_TOP_KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|$)", re.MULTILINE)
+_TOP_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t\r]|$)", re.MULTILINE)
 _READS = (
     "envlock create reads a conda-lock.yml (conda-lock's unified format, top-level keys "
     "version, metadata, package), an @EXPLICIT file (<platform>.lock) or a lock folder "
