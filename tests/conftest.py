@@ -7,6 +7,7 @@ modules import them from there, never from this file.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,12 +15,21 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from tests.helpers import CORPUS, serve_folder
 
 if TYPE_CHECKING:
     from envlock.mirror import Mirror
     from envlock.models import Package
+
+
+# The fuzz tier (tests/test_fuzz_readers.py): by default the same examples on every run
+# (derandomized, no example database), so CI is deterministic and adds seconds, not
+# minutes; HYPOTHESIS_PROFILE=explore draws new random inputs, and many more of them.
+settings.register_profile("ci", derandomize=True, database=None, deadline=None)
+settings.register_profile("explore", max_examples=2000, database=None, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -33,7 +33,9 @@ from tests.helpers import REPO
 PACKAGE = REPO / "envlock"
 GLUE = {"cli.py", "__main__.py"}
 MAX_LINES = 500
-KERNEL = ("errors", "models", "atomic", "platforms", "dates", "specnames", "lazy")
+KERNEL = (
+    "errors", "models", "atomic", "platforms", "dates", "specnames", "lazy", "limits", "urls",
+)  # fmt: skip
 ENGINE_MAY_IMPORT = (
     "envlock",  # the root package itself: `from envlock import __version__`
     *(f"envlock.{name}" for name in KERNEL),

@@ -170,8 +170,12 @@ def test_a_url_urllib_refuses_is_named_without_its_secret(
     assert ran.exit_code == 2, ran.stderr
     assert SECRET not in ran.stdout + ran.stderr
     message = ran.json()["message"]
-    assert "cannot be requested" in message
-    assert "fix the URL in the lock" in message
+    if ":port/" in url:  # no URL at all: refused as the lock is read, naming its line
+        assert "is not a valid URL" in message
+        assert ran.json()["where"] == f"{explicit}:3"
+    else:
+        assert "cannot be requested" in message
+        assert "fix the URL in the lock" in message
     assert not (tmp_path / "env").exists()
 
 

@@ -43,7 +43,7 @@ def read_origin(prefix: Path) -> Origin | None:
     path = prefix / ORIGIN_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
+    except (FileNotFoundError, ValueError, RecursionError):  # RecursionError: nested too deep
         return None
     if not isinstance(data, dict) or data.get("envlock_origin") != 1:
         return None

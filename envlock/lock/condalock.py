@@ -30,9 +30,12 @@ import yaml
 from envlock import atomic
 from envlock.errors import BadInputError, where
 from envlock.lock.duplicates import DuplicateEntryError, LockListings
+from envlock.limits import MAX_LOCK_BYTES, excerpt, read_text
+from envlock.lock import yamltext
 from envlock.lock.filenames import package_from_url
 from envlock.lock.yamltext import node_line, safe_loader, scalar
 from envlock.models import Manager, Package
+from envlock.net.channels import check_url
 from envlock.net.credentials import scrub_url
 
 LOCK_VERSION = 1
@@ -146,15 +149,15 @@ class _ShapeError(Exception):
 def read_lock(path: Path) -> Lock:
     """Read a conda-lock.yml (any conda-lock 1.x to 4.x output); BadInputError on bad input."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, limit=MAX_LOCK_BYTES, what="a conda-lock.yml")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInputError(f"cannot read the lock file: {exc}", where=str(path)) from None
     try:
-        data = yaml.load(text, Loader=safe_loader())  # noqa: S506 (a safe loader subclass)
+        data = yamltext.load(text, path=path, what="a conda-lock.yml")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        problem = excerpt(getattr(exc, "problem", None) or str(exc))
         raise BadInputError(
             f"not valid YAML ({problem}): a conda-lock.yml is expected", where=where(path, line)
         ) from None
@@ -222,8 +225,8 @@ def _check_version(version: object) -> None:
         return  # the oldest conda-lock output had no version key; its layout is version 1
     text = str(version).strip()
     if not text.isdigit():
-        raise _ShapeError(f"version: expected a whole number, got {text!r}", ("version",))
-    if int(text) > LOCK_VERSION:
+        raise _ShapeError(f"version: expected a whole number, got {excerpt(text)!r}", ("version",))
+    if len(text) > 9 or int(text) > LOCK_VERSION:
         raise _ShapeError(
             f"lock format version {text} is newer than this envlock reads "
             f"(version {LOCK_VERSION}): upgrade envlock",
@@ -251,6 +254,12 @@ def _channels(value: object) -> Iterator[LockChannel]:
     if not isinstance(value, list):
         raise _ShapeError("metadata.channels: expected a list", ypath)
     for index, item in enumerate(value):
+        url = item.get("url") if isinstance(item, dict) else item
+        if isinstance(url, str):
+            try:
+                check_url(url, what="channel")
+            except BadInputError as error:
+                raise _ShapeError(f"metadata.channels: {error.message}", (*ypath, index)) from None
         if isinstance(item, str):  # conda-lock 1.x wrote bare names
             yield LockChannel(url=item)
         elif isinstance(item, dict) and isinstance(item.get("url"), str):
@@ -279,17 +288,25 @@ def _entry(entry: object, ypath: tuple[str | int, ...]) -> tuple[str, Package]:
         return value
 
     name, version, plat, url = text("name"), text("version"), text("platform"), text("url")
+    shown = excerpt(name)
     manager = entry.get("manager", "conda")
     if manager not in ("conda", "pip"):
-        raise _ShapeError(f"package {name}: manager: expected conda or pip, got {manager}", ypath)
+        raise _ShapeError(
+            f"package {shown}: manager: expected conda or pip, got {excerpt(str(manager))}",
+            ypath,
+        )
     hashes = entry.get("hash") or {}
     deps = entry.get("dependencies") or {}
     if not isinstance(hashes, dict) or not isinstance(deps, dict):
-        raise _ShapeError(f"package {name}: hash and dependencies must be mappings", ypath)
+        raise _ShapeError(f"package {shown}: hash and dependencies must be mappings", ypath)
     # Kept as written: pip entries may hold a git commit id as their "sha256".
     md5, sha256 = _opt_text(hashes.get("md5")), _opt_text(hashes.get("sha256"))
     depends = mapping_to_depends({str(k): str(v or "") for k, v in deps.items()}, manager)
     if manager == "pip":
+        try:
+            check_url(url, what="url")
+        except BadInputError as exc:
+            raise _ShapeError(f"package {shown}: {exc.message}", ypath) from None
         pkg = Package(
             name=name, version=version, url=url, md5=md5, sha256=sha256,
             depends=depends, manager="pip",
@@ -298,7 +315,7 @@ def _entry(entry: object, ypath: tuple[str | int, ...]) -> tuple[str, Package]:
     try:
         located = package_from_url(url.split("#", 1)[0], platform=plat)
     except BadInputError as exc:
-        raise _ShapeError(f"package {name}: url: {exc.message}", ypath) from None
+        raise _ShapeError(f"package {shown}: url: {exc.message}", ypath) from None
     build = entry.get("build")
     pkg = Package(
         name=name,

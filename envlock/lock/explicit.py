@@ -15,9 +15,11 @@ from pathlib import Path
 
 from envlock.errors import BadInputError, where
 from envlock.lock.duplicates import ExplicitListings
+from envlock.limits import MAX_SNAPSHOT_BYTES, excerpt, read_text
 from envlock.lock.filenames import package_from_url
 from envlock.models import Package
 from envlock.net.credentials import scrub_url
+from envlock.platforms import KNOWN_PLATFORMS, SUBDIRS
 from envlock.specnames import dependency_name
 
 EXPLICIT_MARKER = "@EXPLICIT"
@@ -165,10 +167,12 @@ def read_explicit(path: Path) -> ExplicitFile:
 
     Comments and blank lines are skipped (`# platform:` and `# input_hash:` are kept);
     every other line must be a package URL. Without a `# platform:` header the platform
-    is the one subdir (other than noarch) that all URLs share, else None.
+    is the one subdir (other than noarch) that all URLs share, else None. A leading
+    byte-order mark and CRLF line ends are read as conda reads them; a file over
+    `MAX_SNAPSHOT_BYTES` is refused unread.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, limit=MAX_SNAPSHOT_BYTES, what="an @EXPLICIT file")
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInputError(f"cannot read the explicit file: {exc}", where=str(path)) from None
     platform: str | None = None
@@ -184,6 +188,12 @@ def read_explicit(path: Path) -> ExplicitFile:
             key, sep, value = line.lstrip("#").partition(":")
             if sep and key.strip() == "platform" and value.strip():
                 platform = value.strip()
+                if platform not in SUBDIRS:
+                    raise BadInputError(
+                        f"# platform: {excerpt(platform)!r} is not a conda platform "
+                        f"(such as {', '.join(KNOWN_PLATFORMS[:4])})",
+                        where=where(path, number),
+                    )
             elif sep and key.strip() == "input_hash" and value.strip():
                 input_hash = value.strip()
             continue
@@ -193,7 +203,7 @@ def read_explicit(path: Path) -> ExplicitFile:
         if "://" not in line:
             raise BadInputError(
                 f"expected a package URL (https://…/<subdir>/<name>-<version>-<build>"
-                f".conda#<md5>) in an @EXPLICIT file, got {line!r}",
+                f".conda#<md5>) in an @EXPLICIT file, got {excerpt(line)!r}",
                 where=where(path, number),
             )
         package = package_from_url(line, platform=platform, where=where(path, number))

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 
 from envlock.errors import BadInputError
+from envlock.limits import excerpt
 from envlock.models import Package
-from envlock.net.channels import channel_name, split_package_url
+from envlock.net.channels import channel_name, check_url, split_package_url
 from envlock.net.credentials import mask
 from envlock.platforms import SUBDIRS
 
@@ -49,7 +50,7 @@ def _split_filename(fn: str) -> tuple[str, str, str] | None:
 
 def _not_a_filename(shown: str, where: str | None) -> BadInputError:
     return BadInputError(
-        f"{shown!r} is not a conda package file name: expected "
+        f"{excerpt(shown)!r} is not a conda package file name: expected "
         "<name>-<version>-<build>.conda or .tar.bz2",
         where=where,
     )
@@ -85,13 +86,14 @@ def package_from_url(url: str, *, platform: str | None = None, where: str | None
     its message shows the URL masked (envlock.net.credentials.mask), never a credential.
     """
     url = url.strip()
+    check_url(url, where=where, what="package URL")
     bare, _, fragment = url.partition("#")
     try:
         md5, sha256 = split_hash_fragment(fragment)
     except ValueError as exc:
-        raise BadInputError(f"{mask(url)}: {exc}", where=where) from None
+        raise BadInputError(f"{excerpt(mask(url))}: {excerpt(str(exc))}", where=where) from None
     if "/" not in bare:
-        raise BadInputError(f"{mask(url)!r} is not a package URL", where=where)
+        raise BadInputError(f"{excerpt(mask(url))!r} is not a package URL", where=where)
     if bare.count("/") >= 2:
         base, subdir, filename = split_package_url(bare)
     else:

@@ -105,22 +105,24 @@ def read_lock_head(path: Path) -> LockHead | None:
     """
     import yaml
 
-    from envlock.lock.condalock import safe_loader
+    from envlock.limits import MAX_LOCK_BYTES, excerpt, read_text
+    from envlock.lock.yamltext import load
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, limit=MAX_LOCK_BYTES, what="a conda-lock.yml")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(f"cannot read the lock file: {error}", where=str(path)) from None
     head = re.split(r"(?m)^package:", text, maxsplit=1)[0]
     try:
-        data = yaml.load(head, Loader=safe_loader())  # noqa: S506 - a safe loader subclass
+        data = load(head, path=path, what="a conda-lock.yml")
         if not isinstance(data, dict) or "metadata" not in data:
-            data = yaml.load(text, Loader=safe_loader())  # noqa: S506 - as above
+            data = load(text, path=path, what="a conda-lock.yml")
     except yaml.YAMLError as error:
         raise BadInputError(
-            f"not valid YAML ({error}); delete it or resolve with --force", where=str(path)
+            f"not valid YAML ({excerpt(str(error), 300)}); delete it or resolve with --force",
+            where=str(path),
         ) from None
     meta = data.get("metadata") if isinstance(data, dict) else None
     if not isinstance(meta, dict):
@@ -144,7 +146,7 @@ def read_lock_head(path: Path) -> LockHead | None:
     for name in (*platforms, *content_hash, *inputs):
         if name not in SUBDIRS or name == "noarch":
             raise BadInputError(
-                f"metadata names the platform {name!r}, which is not a conda platform "
+                f"metadata names the platform {excerpt(name)!r}, which is not a conda platform "
                 f"({', '.join(KNOWN_PLATFORMS)} ...): delete the lock or resolve with --force",
                 where=str(path),
             )

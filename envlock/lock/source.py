@@ -248,7 +248,7 @@ def lock_name(path: Path) -> str:
 
 # A top-level YAML key at the start of a line (`version: 6`, `environments:`), not a URL.
 # Line ends are made `\n` first: a CRLF lock is read like any other (as YAML reads it).
-_TOP_KEY = re.compile(rb"^([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|$)", re.MULTILINE)
+_TOP_KEY = re.compile(rb"^(?:\xef\xbb\xbf)?([A-Za-z_][A-Za-z0-9_.-]*):(?:[ \t]|$)", re.MULTILINE)
 _READS = (
     "envlock create reads a conda-lock.yml (conda-lock's unified format, top-level keys "
     "version, metadata, package), an @EXPLICIT file (<platform>.lock) or a lock folder "

@@ -2,6 +2,9 @@
 quoter for the writer, and line numbers for error messages.
 
 Locks run to thousands of lines: PyYAML's C loader reads them ~8x faster than ruamel.
+Every document is composed, then checked (`envlock.limits.check_yaml_nodes`: aliases and
+nesting), and only then built into Python objects, so a "billion laughs" is refused
+before it expands. `load` names the file and the kind of file in that refusal.
 """
 
 from __future__ import annotations
@@ -9,9 +12,12 @@ from __future__ import annotations
 import functools
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import yaml
+
+from envlock.limits import check_yaml_nodes, excerpt
 
 # A plain scalar is written when it is unambiguous; anything a YAML 1.1 reader would take
 # for a number, bool, null or date, or that holds indicators, is quoted.
@@ -47,15 +53,48 @@ def safe_loader() -> type[yaml.CSafeLoader]:
     return _TextLoader
 
 
+def load(text: str, *, path: Path, what: str, repeated: int = 0) -> Any:
+    """The one YAML document of `text` (read from `path`, a file of kind `what`), scalars
+    kept as text (`safe_loader`). BadInputError (exit 2) when its aliases repeat more than
+    `repeated` nodes or it nests too deep (envlock.limits); yaml.YAMLError for text that
+    is not YAML, for the caller to word."""
+    loader = _TextLoader(text)
+    loader.envlock_path, loader.envlock_what, loader.envlock_repeated = path, what, repeated
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
 class _TextLoader(yaml.CSafeLoader):
+    # What `get_single_data` tells `check_yaml_nodes`; `load` sets them per file.
+    envlock_path = Path("<YAML text>")
+    envlock_what = "this YAML file"
+    envlock_repeated = 0
+
+    def get_single_data(self) -> Any:
+        # PyYAML's own: compose, then construct. The node graph is checked in between.
+        node = self.get_single_node()
+        if node is None:
+            return None
+        check_yaml_nodes(
+            node, path=self.envlock_path, repeated=self.envlock_repeated, what=self.envlock_what
+        )
+        return self.construct_document(node)
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         # A value an explicit tag cannot build (`!!int abc`, `!!timestamp 2023-02-30`)
-        # raises a plain ValueError without a line: make it a marked YAML error.
+        # raises a plain ValueError without a line (`!!int` of nothing an IndexError,
+        # `!!timestamp` of no date an AttributeError): make it a marked YAML error.
         try:
             return super().construct_object(node, deep=deep)
-        except (ValueError, TypeError, OverflowError) as error:
+        except (ValueError, TypeError, OverflowError, IndexError, AttributeError) as error:
+            shown = excerpt(repr(node.value)) if isinstance(node.value, str) else "this value"
             raise yaml.constructor.ConstructorError(
-                None, None, f"cannot construct {node.tag} {node.value!r}: {error}", node.start_mark
+                None,
+                None,
+                f"cannot construct {excerpt(str(node.tag))} {shown}: {excerpt(str(error))}",
+                node.start_mark,
             ) from None
 
 

@@ -15,6 +15,7 @@ from envlock.errors import BadInputError
 from envlock.net.credentials import is_url, mask, redact, split_credentials
 from envlock.net.s3 import check_s3_url
 from envlock.platforms import SUBDIRS
+from envlock.urls import URL_HINT, shown_url, url_problem
 
 DEFAULT_CHANNEL_ALIAS = "https://conda.anaconda.org"
 _ANACONDA_DEFAULTS_HOSTS = ("repo.anaconda.com", "repo.continuum.io")
@@ -22,6 +23,19 @@ _ANACONDA_DEFAULTS_HOSTS = ("repo.anaconda.com", "repo.continuum.io")
 ANACONDA_DEFAULTS = ("https://repo.anaconda.com/pkgs/main", "https://repo.anaconda.com/pkgs/r")
 ANACONDA_DEFAULTS_WIN = "https://repo.anaconda.com/pkgs/msys2"
 DEFAULTS = "defaults"
+
+
+def check_url(url: str, *, where: str | None = None, what: str = "URL") -> None:
+    """BadInputError (exit 2) at `where` unless `url` parses as a URL (envlock.urls): a
+    bracketed host left open (`http://[x/...`) or a port that is not a number from 1 to
+    65535 would otherwise surface as a ValueError deep inside a reader, or as rattler's
+    InvalidChannelError. `what` names the URL's role ("channel", "package URL"). Plain
+    names (no `://`) pass: they are not URLs."""
+    problem = url_problem(url)
+    if problem is not None:
+        raise BadInputError(
+            f"{what} {shown_url(url)} is not a valid URL ({problem}): {URL_HINT}", where=where
+        )
 
 
 def channel_url(channel: str, alias: str = DEFAULT_CHANNEL_ALIAS) -> str:
@@ -60,7 +74,13 @@ def channel_name(channel: str) -> str:
     channel = channel.strip().rstrip(":").rstrip("/")
     if not is_url(channel):
         return channel
-    parts = urlsplit(redact(channel))
+    try:
+        parts = urlsplit(redact(channel))
+    except ValueError:  # a host that is no host (`http://[x/pytorch`): the last folder
+        segments = [s for s in channel.split("://", 1)[1].split("/")[1:] if s]
+        if segments and segments[-1] in SUBDIRS:
+            segments.pop()
+        return segments[-1] if segments else channel
     segments = [s for s in parts.path.split("/") if s]
     if segments and segments[-1] in SUBDIRS:
         segments.pop()
@@ -85,7 +105,13 @@ def check_channel_alias(alias: str) -> None:
     """BadInputError (exit 2) unless `alias` is a file://, http://, https:// or s3:// base
     URL whose credentials (if any) envlock can send; the message shows the alias masked.
     An s3:// alias names a bucket and takes its credentials from the AWS variables."""
-    scheme = urlsplit(alias).scheme.lower() if is_url(alias) else ""
+    if any(c.isspace() or not c.isprintable() for c in alias):
+        raise BadInputError(
+            f"--channel-alias {shown_url(alias)}: a URL holds no spaces or control "
+            "characters (percent-encode them, e.g. %20)"
+        )
+    check_url(alias, what="--channel-alias")
+    scheme = alias.split("://", 1)[0].lower() if is_url(alias) else ""
     if scheme not in ("file", "http", "https", "s3"):
         raise BadInputError(
             f"--channel-alias {mask(alias)}: expected a base URL (file://, http://, "
@@ -95,8 +121,16 @@ def check_channel_alias(alias: str) -> None:
     if scheme == "s3":
         check_s3_url(alias, "--channel-alias")
         return
-    if scheme != "file" and not urlsplit(alias).hostname:
+    parts = urlsplit(alias)
+    if scheme != "file" and not parts.hostname:
         raise BadInputError(f"--channel-alias {mask(alias)}: the URL names no host")
+    if scheme == "file" and (
+        ":" in parts.netloc or "@" in parts.netloc or not parts.path.strip("/")
+    ):
+        raise BadInputError(
+            f"--channel-alias {mask(alias)}: a file:// URL names a folder below the root, "
+            "with no port or credentials: file:///srv/mirror"
+        )
     try:
         split_credentials(alias)
     except BadInputError as error:
@@ -142,6 +176,7 @@ __all__ = [
     "channel_url",
     "channel_urls",
     "check_channel_alias",
+    "check_url",
     "is_default_alias",
     "merge_orders",
     "split_package_url",

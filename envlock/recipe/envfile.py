@@ -22,9 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from envlock.errors import BadInputError, where
+from envlock.limits import excerpt
 from envlock.recipe import schema
 from envlock.recipe.model import Recipe
 from envlock.recipe.yamlparse import key_line
+from envlock.urls import URL_HINT, shown_url, url_problem
 
 # The platforms conda-lock's selector filter knows; others fall back to the selector-free
 # lists (`Recipe.dependencies`).
@@ -40,9 +42,10 @@ _BARE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*")  # a spec that is a nam
 _PIP_OPTION_ITEM = re.compile(r"^(\s*-\s+)(-\S.*)$")
 
 
-def load_environment_file(path: Path, data: Mapping[str, Any]) -> Recipe:
-    """Turn a parsed environment.yml (`data`, for key checks and lines) into a Recipe."""
-    content = _quote_unread(path.read_text(encoding="utf-8"), data)
+def load_environment_file(path: Path, data: Mapping[str, Any], text: str) -> Recipe:
+    """Turn a parsed environment.yml (`data`, for key checks and lines, parsed from `text`
+    and so already held to envlock.limits) into a Recipe."""
+    content = _quote_unread(text, data)
     deps = data.get("dependencies")
     if not isinstance(deps, list):
         raise BadInputError(
@@ -151,6 +154,13 @@ def _channels(path: Path, data: Mapping[str, Any]) -> tuple[str, ...]:
         raise BadInputError(
             "channels: expected a list of channel names or URLs", where=where(path, line)
         )
+    for channel in value:
+        if (problem := url_problem(channel.strip())) is not None:
+            raise BadInputError(
+                f"channels: {shown_url(channel.strip())} is not a valid URL ({problem}): "
+                f"{URL_HINT}",
+                where=where(path, line),
+            )
     return tuple(c.strip() for c in value if c.strip() != "nodefaults")
 
 
@@ -264,8 +274,8 @@ def _located(path: Path, content: str, error: Exception) -> BadInputError:
     needle = quoted.group(1) if quoted else (text.splitlines()[1].strip() if "\n" in text else "")
     line = _line_of(content, needle) if needle else None
     return BadInputError(
-        f"conda-lock's environment.yml parser rejected this file: {first}"
-        + (f" ({needle})" if needle and needle not in first else "")
+        f"conda-lock's environment.yml parser rejected this file: {excerpt(first, 200)}"
+        + (f" ({excerpt(needle)})" if needle and needle not in first else "")
         + ": fix that line, or write a recipe instead",
         where=where(path, line),
     )

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any, cast
 
 from envlock.errors import BadInputError
+from envlock.limits import MAX_RECIPE_BYTES, excerpt, read_text
 from envlock.models import ChannelPriority
 from envlock.recipe import schema
 from envlock.recipe.fastyaml import simple_recipe_data
 from envlock.recipe.model import Recipe, Stack, StackSource
 from envlock.recipe.yamlparse import key_line, parse_yaml
+from envlock.urls import URL_HINT, shown_url, url_problem
 
 __all__ = ["load_recipe", "peek_name", "validate_specs"]
 
@@ -35,11 +37,11 @@ def load_recipe(path: Path) -> Recipe:
     """Read and validate a recipe or environment.yml; BadInputError (exit 2) names file:line."""
     path = Path(path)
     try:
-        content = path.read_text(encoding="utf-8")
+        content = _read(path)
     except FileNotFoundError:
         raise BadInputError(f"no such recipe file: {path}") from None
     except (OSError, UnicodeDecodeError) as error:
-        raise BadInputError(f"cannot read {path}: {error}") from None
+        raise BadInputError(f"cannot read {path}: {excerpt(str(error))}") from None
     return _recipe_of(path, content)
 
 
@@ -66,14 +68,20 @@ def _recipe_of(path: Path, content: str, *, fast: bool = True) -> Recipe:
         return _Reader(path, content, data).recipe()
     from envlock.recipe.envfile import load_environment_file
 
-    return load_environment_file(path, data)
+    return load_environment_file(path, data, content)
+
+
+def _read(path: Path) -> str:
+    """The text of a recipe or environment.yml, at most `MAX_RECIPE_BYTES` (a byte-order
+    mark dropped)."""
+    return read_text(path, limit=MAX_RECIPE_BYTES, what="a recipe or environment.yml")
 
 
 def peek_name(path: Path) -> str | None:
     """The `name:` of a file that failed to load, when it holds a valid name (else None):
     a failed recipe among several is still shown by its name."""
     try:
-        data = parse_yaml(Path(path).read_text(encoding="utf-8"), Path(path))
+        data = parse_yaml(_read(Path(path)), Path(path))
         if isinstance(data, Mapping) and isinstance(data.get("name"), str):
             return schema.name(
                 schema.Field(key="name", value=data["name"], path=Path(path), line=None)
@@ -83,6 +91,7 @@ def peek_name(path: Path) -> str | None:
     return None
 
 
+_SHOWN_SPECS = 10  # bad specs listed in one message; the rest are counted
 _SPEC_HINT = (
     "write name, then optionally a version and a build, e.g. numpy <1.24 or "
     "numpy=1.23.5=py38h14f4228_0"
@@ -106,9 +115,10 @@ def validate_specs(recipe: Recipe) -> None:
         return
     lines = dict(recipe.lines)
     shown = "; ".join(
-        (f"line {lines[key]} " if key in lines else "") + f'{key} "{spec}" ({problems[spec]})'
-        for key, spec in bad
-    )
+        (f"line {lines[key]} " if key in lines else "")
+        + f'{key} "{excerpt(spec)}" ({excerpt(problems[spec], 160)})'
+        for key, spec in bad[:_SHOWN_SPECS]
+    ) + (f"; and {len(bad) - _SHOWN_SPECS} more" if len(bad) > _SHOWN_SPECS else "")
     count = (
         "1 spec is not a conda matchspec"
         if len(bad) == 1
@@ -267,4 +277,9 @@ def _channel(field: schema.Field) -> str:
     value = schema.text(field)
     if not value or not value.strip() or " " in value.strip():
         raise field.fail(f"expected a channel name or URL such as conda-forge, got {field.shown()}")
+    problem = url_problem(value.strip())
+    if problem is not None:
+        raise field.fail(
+            f"channel {shown_url(value.strip())} is not a valid URL ({problem}): {URL_HINT}"
+        )
     return value.strip()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from envlock.dates import NoTimeZoneError, parse_cutoff, to_utc
 from envlock.errors import BadInputError, where
+from envlock.limits import excerpt
 from envlock.platforms import KNOWN_PLATFORMS
 
 RECIPE_FORMAT = 1
@@ -117,26 +118,29 @@ class Field:
         return BadInputError(f"{self.key}: {message}", where=self.where)
 
     def shown(self) -> str:
-        """The value as the user wrote it: strings quoted, numbers as typed."""
+        """The value as the user wrote it: strings quoted, numbers as typed; at most an
+        excerpt (envlock.limits) of it."""
         if isinstance(self.value, UnreadScalar):
-            return str(self.value)  # it was written unquoted
+            return excerpt(str(self.value))  # it was written unquoted
         if isinstance(self.value, str):
-            return f'"{self.value}"'
+            return f'"{excerpt(self.value)}"'
         if self.raw is not None:
-            return self.raw
-        return str(self.value)
+            return excerpt(self.raw)
+        return excerpt(str(self.value))
 
 
 def suggest(word: str, choices: Sequence[str]) -> str | None:
     """The closest known word, if any is close enough to be a likely typo."""
+    if len(word) > 2 * max(map(len, choices), default=0):
+        return None  # far too long to be a typo (and slow to compare)
     found = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return found[0] if found else None
 
 
 def unknown_key(field: Field, choices: Sequence[str], prefix: str = "") -> BadInputError:
     """`unknown key "platfroms": did you mean "platforms"?` (or the list of keys)."""
-    name = str(field.value)
-    close = suggest(name, choices)
+    name = excerpt(str(field.value))
+    close = suggest(str(field.value), choices)
     hint = (
         f'did you mean "{prefix}{close}"?'
         if close
@@ -276,7 +280,7 @@ def platform(field: Field) -> str:
         return value
     close = suggest(value, KNOWN_PLATFORMS)
     hint = f'did you mean "{close}"?' if close else f"use one of {', '.join(KNOWN_PLATFORMS)}"
-    raise field.fail(f'unknown platform "{value}": {hint}')
+    raise field.fail(f'unknown platform "{excerpt(value)}": {hint}')
 
 
 def matchspec(field: Field) -> str:
@@ -307,7 +311,7 @@ def _shape_problem(rest: list[str]) -> str | None:
     else:
         return None
     if _BUILD_OPERATOR.search(build):
-        return f'"{build}" cannot be a build string: a build holds no = < > ! ~ , or |'
+        return f'"{excerpt(build)}" cannot be a build string: a build holds no = < > ! ~ , or |'
     if not version:
         return "no version before the build"
     return None
@@ -335,7 +339,7 @@ def pip_line(field: Field) -> str:
         option = re.split(r"[\s=]", line, maxsplit=1)[0]
         if option not in _PIP_OPTIONS:
             raise field.fail(
-                f"unknown pip option {option!r}: envlock passes {', '.join(_PIP_OPTIONS)}"
+                f"unknown pip option {excerpt(option)!r}: envlock passes {', '.join(_PIP_OPTIONS)}"
             )
         return line
     if "://" in line or line.startswith((".", "/", "~")):

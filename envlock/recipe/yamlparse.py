@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from envlock.errors import BadInputError, where
+from envlock.limits import MAX_NESTING, MAX_REPEATED_NODES, check_yaml_nodes, excerpt
 from envlock.recipe import schema
 
 __all__ = ["key_line", "parse_yaml"]
@@ -34,7 +35,7 @@ def parse_yaml(content: str, path: Path) -> Any:
     from ruamel.yaml.error import MarkedYAMLError, ReusedAnchorWarning, YAMLError
 
     yaml = YAML(typ="rt", pure=True)
-    yaml.Constructor = _constructor_class()
+    yaml.Constructor = _constructor_class(path)
     yaml.max_depth = _MAX_DEPTH
     try:
         with warnings.catch_warnings():
@@ -47,7 +48,7 @@ def parse_yaml(content: str, path: Path) -> Any:
         found = re.findall(r"line (\d+)", str(warning))
         anchor = re.search(r"duplicate anchor '([^']*)'", str(warning))
         raise BadInputError(
-            f"not valid YAML: the anchor &{anchor.group(1) if anchor else '?'} is defined "
+            f"not valid YAML: the anchor &{excerpt(anchor.group(1)) if anchor else '?'} is defined "
             f"twice{f' (first on line {found[0]})' if found else ''}: give one of them "
             "another name",
             where=where(path, int(found[-1]) if found else None),
@@ -55,7 +56,7 @@ def parse_yaml(content: str, path: Path) -> Any:
     except YAMLError as error:  # ReaderError: a control character, with no mark
         position = getattr(error, "position", None)
         line = content[:position].count("\n") + 1 if isinstance(position, int) else None
-        problem = str(error).splitlines()[0] if str(error) else type(error).__name__
+        problem = excerpt(str(error).splitlines()[0]) if str(error) else type(error).__name__
         raise BadInputError(
             f"not valid YAML: {problem}: remove that character", where=where(path, line)
         ) from None
@@ -66,7 +67,7 @@ def parse_yaml(content: str, path: Path) -> Any:
         ) from None
 
 
-_MAX_DEPTH = 64
+_MAX_DEPTH = MAX_NESTING
 # ruamel problem text → what to tell the user; the first match wins.
 _YAML_HINTS: tuple[tuple[str, str], ...] = (
     (
@@ -119,9 +120,13 @@ def _yaml_problem(error: Any) -> tuple[int | None, str]:
     if error.problem is None and context:  # our own ConstructorError: the message is whole
         return context_line, context
     if duplicate := re.match(r'found duplicate key "(.*)" with value', problem):
-        return line, f'the key "{duplicate.group(1)}" appears twice in one mapping: keep one'
+        return (
+            line,
+            f'the key "{excerpt(duplicate.group(1))}" appears twice in one mapping: keep one',
+        )
     if alias := re.match(r"found undefined alias '?([^'\s]*)'?", problem):
-        return line, f"*{alias.group(1)} refers to no anchor &{alias.group(1)} defined above it"
+        name = excerpt(alias.group(1))
+        return line, f"*{name} refers to no anchor &{name} defined above it"
     if "merging" in problem:  # the context is the `<<:` line, the problem the aliased node
         line = context_line or line
         message = (
@@ -132,7 +137,11 @@ def _yaml_problem(error: Any) -> tuple[int | None, str]:
     else:
         needle, message = next(
             ((n, hint) for n, hint in _YAML_HINTS if n in problem),
-            ("", " ".join(part for part in (context, problem) if part) + _YAML_FALLBACK_HINT),
+            (
+                "",
+                excerpt(" ".join(part for part in (context, problem) if part), 200)
+                + _YAML_FALLBACK_HINT,
+            ),
         )
         if needle == "could not find expected ':'" and context_line:
             line = context_line  # the key without a colon is where the scan started
@@ -145,28 +154,47 @@ _YAML_FALLBACK_HINT = (
 )
 
 
-def _constructor_class() -> Any:
-    """ruamel's round-trip constructor, made to keep bad dates as text and name the line
-    of anything else it cannot build (`!!float abc`, `!!bool maybe`)."""
+def _constructor_class(path: Path) -> Any:
+    """ruamel's round-trip constructor, made to keep bad dates as text, name the line
+    of anything else it cannot build (`!!float abc`, `!!bool maybe`), and refuse aliases
+    that repeat more than `MAX_REPEATED_NODES` nodes (a billion laughs) before building."""
     from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
     from ruamel.yaml.error import MarkedYAMLError
     from ruamel.yaml.nodes import ScalarNode
 
     class Constructor(RoundTripConstructor):
+        def get_single_data(self) -> Any:
+            # ruamel's own (compose, then construct), with the node graph checked between.
+            node = self.composer.get_single_node()
+            if node is None:
+                return None
+            check_yaml_nodes(
+                node, path=path, repeated=MAX_REPEATED_NODES, what="a recipe or environment.yml"
+            )
+            return self.construct_document(node)
+
         def construct_non_recursive_object(self, node: Any, tag: str | None = None) -> Any:
             try:
                 return super().construct_non_recursive_object(node, tag)
             except MarkedYAMLError:
                 raise
-            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as error:
+            except (
+                ValueError,
+                TypeError,
+                KeyError,
+                AttributeError,
+                OverflowError,
+                IndexError,
+            ) as error:
                 mark = node.start_mark
                 if isinstance(node, ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
                     return schema.UnreadScalar(
                         node.value, line=mark.line + 1, column=mark.column, reason=str(error)
                     )
-                shown = node.value if isinstance(node, ScalarNode) else "this value"
+                shown = excerpt(str(node.value)) if isinstance(node, ScalarNode) else "this value"
+                tag = excerpt(str(node.tag).rsplit(":", 1)[-1])
                 raise ConstructorError(
-                    f"{shown!s} cannot be read as {node.tag.rsplit(':', 1)[-1]} ({error}): "
+                    f"{shown} cannot be read as {tag} ({excerpt(str(error))}): "
                     "quote it if it is text",
                     mark,
                 ) from None

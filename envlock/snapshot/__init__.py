@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from envlock.errors import BadInputError
 from envlock.lazy import lazy_exports
+from envlock.limits import MAX_SNAPSHOT_BYTES, read_text
 from envlock.snapshot.model import Snapshot, SnapshotKind
 
 if TYPE_CHECKING:
@@ -62,8 +63,14 @@ _NOT_TEXT = (
 
 
 def _read_text(path: Path) -> str:
+    """The file's text, at most `MAX_SNAPSHOT_BYTES` (a lock's limit too), a byte-order
+    mark dropped."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_text(
+            path,
+            limit=MAX_SNAPSHOT_BYTES,
+            what="a snapshot (export, lock, explicit file, `conda list` output or pip freeze)",
+        )
     except FileNotFoundError:
         raise BadInputError(
             "no such file or folder: pass an export, lock, explicit file, `conda list` "

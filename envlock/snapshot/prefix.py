@@ -8,7 +8,6 @@ channels are listed in the order the sorted records first name them.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +16,15 @@ from packaging.utils import canonicalize_name
 
 from envlock.create.origin import read_origin
 from envlock.errors import BadInputError
+from envlock.limits import MAX_RECORD_BYTES, excerpt, load_json, read_text
 from envlock.models import Package
 from envlock.net.channels import channel_name, split_package_url
 from envlock.snapshot.model import Snapshot
 
 _INFO_SUFFIXES = (".dist-info", ".egg-info")
+# Characters of METADATA read for its Name and Version headers, which lead the file; the
+# rest (a README of any size) is never needed.
+_METADATA_HEAD = 256 * 1024
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -103,13 +106,19 @@ def read_prefix(prefix: Path) -> Snapshot:
 
 
 def _load_record(path: Path) -> dict[str, object]:
+    """One conda-meta record, bounded (`MAX_RECORD_BYTES`, `MAX_NESTING`): a damaged or
+    hostile record is bad input naming its file, never a RecursionError."""
     try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError) as error:
+        text = read_text(path, limit=MAX_RECORD_BYTES, what="a conda-meta record")
+    except (OSError, UnicodeDecodeError) as error:
         raise BadInputError(
-            f"cannot read this conda-meta record ({error}); the prefix is damaged",
+            f"cannot read this conda-meta record ({excerpt(str(error))}); the prefix is damaged",
             where=str(path),
         ) from None
+    try:
+        data = load_json(text, path=path)
+    except BadInputError as error:
+        raise BadInputError(f"{error.message}; the prefix is damaged", where=error.where) from None
     if not isinstance(data, dict) or not data.get("name") or not data.get("version"):
         raise BadInputError(
             "this conda-meta record has no name or version; the prefix is damaged",
@@ -181,16 +190,17 @@ def _distribution(info: Path) -> Package | None:
     source = metadata if info.is_dir() else info
     try:
         with source.open(encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if not line.strip():
-                    break
-                key, _, value = line.partition(":")
-                if key == "Name":
-                    name = value.strip()
-                elif key == "Version":
-                    version = value.strip()
+            head = fh.read(_METADATA_HEAD)  # the headers; a long description may follow
     except OSError:
-        pass
+        head = ""
+    for line in head.splitlines():
+        if not line.strip():
+            break
+        key, _, value = line.partition(":")
+        if key == "Name":
+            name = value.strip()
+        elif key == "Version":
+            version = value.strip()
     if not name or not version:
         stem = info.name.rsplit(".", 1)[0]
         parts = stem.split("-")

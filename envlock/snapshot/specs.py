@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
+from envlock.limits import excerpt
 from envlock.models import Package
 from envlock.net.channels import channel_name
 from envlock.platforms import SUBDIRS
@@ -60,7 +61,7 @@ def parse_conda_spec(text: str) -> CondaSpec:
     line, extras = _split_bracket(line)
     match = _CONDA_NAME.match(line.strip())
     if match is None:
-        raise ValueError(f"cannot read {text.strip()!r} as a conda package spec")
+        raise ValueError(f"cannot read {excerpt(text.strip())!r} as a conda package spec")
     name, rest = match.group(1), match.group(2).strip()
     version, build, form = _version_build(rest, text)
     if not version and extras.get("version"):
@@ -113,7 +114,7 @@ def _version_build(rest: str, text: str) -> tuple[str, str | None, str]:
             return rest.replace(" ", ""), None, "constraint"
         parts = body.split("=")
         if len(parts) > 2 or not parts[0].strip():
-            raise ValueError(f"cannot read {text.strip()!r}: expected name=version=build")
+            raise ValueError(f"cannot read {excerpt(text.strip())!r}: expected name=version=build")
         build = parts[1].strip() if len(parts) == 2 and parts[1].strip() else None
         return parts[0].strip(), build, "pinned"
     if rest[0].isdigit():  # `name 1.2.* build`, as MatchSpec strings read
@@ -128,7 +129,7 @@ def _version_build(rest: str, text: str) -> tuple[str, str | None, str]:
         pieces = rest.split()
         version = "" if pieces[0] == "*" else pieces[0]
         return version, (pieces[1] if len(pieces) > 1 else None), "constraint"
-    raise ValueError(f"cannot read {text.strip()!r} as a conda package spec")
+    raise ValueError(f"cannot read {excerpt(text.strip())!r} as a conda package spec")
 
 
 def _constraint_and_build(rest: str) -> tuple[str, str | None]:
@@ -158,8 +159,13 @@ def parse_pip_line(text: str) -> Package | None:
         return None
     editable = False
     for flag in ("-e ", "--editable ", "--editable="):
-        if line.startswith(flag):
+        if line.startswith(flag) or line == flag.strip(" ="):
             line, editable = line[len(flag) :].strip(), True
+            if not line:
+                raise ValueError(
+                    f"{excerpt(text.strip())!r} names nothing to install: an editable line "
+                    "reads -e PATH_OR_URL"
+                )
             break
     else:
         if line.startswith("-"):
@@ -178,8 +184,10 @@ def parse_pip_line(text: str) -> Package | None:
         requirement = Requirement(line)
     except InvalidRequirement as error:
         # packaging's message draws a caret under the line: keep only its first sentence.
-        reason = str(error).splitlines()[0].strip()
-        raise ValueError(f"cannot read {text.strip()!r} as a pip requirement ({reason})") from None
+        reason = excerpt(str(error).splitlines()[0].strip()) if str(error) else "invalid"
+        raise ValueError(
+            f"cannot read {excerpt(text.strip())!r} as a pip requirement ({reason})"
+        ) from None
     url = requirement.url
     return Package(
         name=str(canonicalize_name(requirement.name)),
@@ -202,7 +210,7 @@ def _url_requirement(line: str, original: str) -> Package:
             tail = tail.removesuffix(suffix)
         name = tail.split("-", 1)[0] if url.endswith(_ARCHIVE_SUFFIXES) else tail
     if not name:
-        raise ValueError(f"cannot tell the package name of {original.strip()!r}")
+        raise ValueError(f"cannot tell the package name of {excerpt(original.strip())!r}")
     return Package(
         name=str(canonicalize_name(name)),
         version=_version_from_url(url, name),

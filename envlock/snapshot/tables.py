@@ -8,6 +8,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from envlock.errors import BadInputError, where
+from envlock.limits import excerpt
 from envlock.models import Package
 from envlock.net.channels import channel_name
 from envlock.snapshot.model import Snapshot
@@ -51,7 +52,7 @@ def read_conda_list(path: Path, lines: list[str]) -> Snapshot:
         if not 3 <= len(columns) <= 4:
             raise BadInputError(
                 f"expected `name version build [channel]` columns as `conda list` prints "
-                f"them, got {line!r}",
+                f"them, got {excerpt(line)!r}",
                 where=where(path, number),
             )
         name, version, build = columns[:3]

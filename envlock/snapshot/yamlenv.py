@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from envlock.errors import BadInputError, where
-from envlock.lock.yamltext import safe_loader
+from envlock.limits import MAX_REPEATED_NODES, excerpt
+from envlock.lock import yamltext
 from envlock.models import Package
 from envlock.snapshot.model import Snapshot, SnapshotKind
 from envlock.snapshot.specs import CondaSpec, parse_conda_spec, parse_pip_line
@@ -23,24 +24,28 @@ from envlock.snapshot.specs import CondaSpec, parse_conda_spec, parse_pip_line
 RECIPE_KEYS = ("stack", "python", "envlock")
 
 
-# The text-keeping safe loader; a value that fails to construct names its node's line.
-_MarkedLoader = safe_loader()
-
-
 def load_yaml(path: Path, text: str) -> Any:
-    """Parse YAML safely with the C loader, keeping scalars as text; errors name file:line."""
+    """Parse YAML safely with the C loader, keeping scalars as text; errors name file:line.
+
+    conda and micromamba never write aliases, but an environment.yml is written by hand:
+    aliases may repeat up to `MAX_REPEATED_NODES` nodes, as in a recipe.
+    """
     try:
-        return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - a safe loader subclass
+        return yamltext.load(
+            text, path=path, what="an export or environment.yml", repeated=MAX_REPEATED_NODES
+        )
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
-        problem = error.problem or "invalid YAML"
+        problem = excerpt(error.problem or "invalid YAML")
         raise BadInputError(
             f"cannot read this file as YAML ({problem}); fix the file or pass another snapshot",
             where=where(path, line),
         ) from None
     except yaml.YAMLError as error:
-        raise BadInputError(f"cannot read this file as YAML: {error}", where=str(path)) from None
+        raise BadInputError(
+            f"cannot read this file as YAML: {excerpt(str(error))}", where=str(path)
+        ) from None
 
 
 def first_line_with(text: str, needle: str) -> int | None:
@@ -66,7 +71,8 @@ def read_env_yaml(path: Path, text: str, data: dict[str, Any]) -> Snapshot:
             conda.append(_conda_entry(path, text, str(entry)))
         elif entry is not None:
             raise BadInputError(
-                f"cannot read dependency {entry!r}: expected `name=version=build` or a `pip:` list",
+                f"cannot read dependency {excerpt(repr(entry))}: expected `name=version=build` "
+                "or a `pip:` list",
                 where=where(path, _entry_line(text, entry)),
             )
     # A file that pins every conda package (`name=ver` or `name=ver=build`) is an export;
