@@ -29,9 +29,9 @@ import yaml
 
 from envlock import atomic
 from envlock.errors import BadInputError, where
-from envlock.lock.duplicates import DuplicateEntryError, LockListings
 from envlock.limits import MAX_LOCK_BYTES, excerpt, read_text
 from envlock.lock import yamltext
+from envlock.lock.duplicates import DuplicateEntryError, LockListings
 from envlock.lock.filenames import package_from_url
 from envlock.lock.yamltext import node_line, safe_loader, scalar
 from envlock.models import Manager, Package

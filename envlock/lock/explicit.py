@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from envlock.errors import BadInputError, where
-from envlock.lock.duplicates import ExplicitListings
 from envlock.limits import MAX_SNAPSHOT_BYTES, excerpt, read_text
+from envlock.lock.duplicates import ExplicitListings
 from envlock.lock.filenames import package_from_url
 from envlock.models import Package
 from envlock.net.credentials import scrub_url
