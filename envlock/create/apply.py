@@ -22,7 +22,6 @@ import contextlib
 import errno
 import shlex
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -208,24 +207,17 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
     todo = [i for i, p in enumerate(plan.packages) if not p.cached] + stale
     report.begin("fetch", sum(plan.packages[i].size or 0 for i in todo))
 
-    def one(i: int) -> fetch.Verified:
-        package = plan.packages[i].package
-        return fetch.fetch(
-            plan.pkgs_dir,
-            package,
-            source=fetch.download_for(package, plan.channel_alias, plan.policy),
-            on_bytes=lambda n: report.advance("fetch", n),
-        )
-
-    pool = ThreadPoolExecutor(max_workers=FETCH_WORKERS)
-    futures = {i: pool.submit(one, i) for i in todo}
-    try:
-        for i, future in futures.items():
-            results[i] = future.result()
-    finally:
-        # On failure or Ctrl-C, drop the queued downloads and do not wait for running
-        # ones: they only ever leave verified archives (or nothing) in the cache.
-        pool.shutdown(wait=False, cancel_futures=True)
+    # Cancelled together on failure or Ctrl-C, leaving only verified archives behind.
+    fetched = fetch.fetch_all(
+        plan.pkgs_dir,
+        [
+            (package, fetch.download_for(package, plan.channel_alias, plan.policy, plan.declared))
+            for package in (plan.packages[i].package for i in todo)
+        ],
+        on_bytes=lambda n: report.advance("fetch", n),
+        workers=FETCH_WORKERS,
+    )
+    results.update(zip(todo, fetched, strict=True))
     report.end("fetch")
     return [results[i] for i in range(len(plan.packages))]
 
