@@ -137,8 +137,9 @@ def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
         monkeypatch.setenv("PRIVATE_TOKEN", SECRET)
         ran = invoke(args)  # set, but no channel of the lock declares it: never sent
         assert ran.exit_code == 2
-        assert "uses ${PRIVATE_TOKEN}, which no channel of the lock on http://127.0.0.1" in (
-            ran.json()["message"]
+        assert (
+            "uses ${PRIVATE_TOKEN}, which no channel of the lock on http://127.0.0.1"
+            in (ran.json()["message"])
         )
         monkeypatch.delenv("PRIVATE_TOKEN")
         channels = [

@@ -227,7 +227,9 @@ def _read(  # noqa: PLR0917 - the pieces of one stream, bound by open_source
 
     _set_timeouts(sockets, min(source.policy.timeout_s, _left(ends)))
     try:
-        return response.read(size)
+        # read1: what one receive brings. read(size) would wait for `size` bytes, so a
+        # server dripping a byte at a time would never let the deadline be checked.
+        return response.read1(size)
     except (OSError, http.client.HTTPException) as error:
         raise _failure(error, source, filename, ends, stage="read") from None
 
