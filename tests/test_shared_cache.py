@@ -98,8 +98,8 @@ def test_a_run_killed_mid_download_is_swept_by_the_next(
         left = [pkgs / name for name in temp_files(pkgs)]
         assert left
         old = time.time() - 60
-        for path in left:
-            os.utime(path, (old, old))  # as if the kill was a minute ago
+        for part in left:
+            os.utime(part, (old, old))  # as if the kill was a minute ago
         again = _create(lock, tmp_path / "env", env)
         out, err = again.communicate(timeout=120)
     assert again.returncode == 0, err
