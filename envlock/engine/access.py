@@ -15,7 +15,11 @@ The client follows envlock's HTTP policy (envlock.net.policy), taken as plain da
 environment): rattler's RetryMiddleware retries transient failures (5xx, 429, resets,
 timeouts) `retries` times with its own exponential back-off (not `backoff_s`), and
 the client's timeout, which rattler applies to a whole request, body included, is
-`whole_request_s`.
+`whole_request_s`. rattler's client knows no connect timeout and no overall deadline,
+so a server that accepts connections and never answers would hold a resolve for every
+try's full timeout plus the back-offs between them: `within_bound` cuts the whole
+rattler work of a resolve at `repodata_bound_s` (the tries together, never beyond
+`deadline_s`) and says that bound in its error.
 """
 
 from __future__ import annotations
@@ -24,17 +28,45 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from envlock.net.policy import HttpPolicy
+from envlock.errors import WorldFailedError
+from envlock.net.policy import DEADLINE_VARIABLE, HttpPolicy
 
 if TYPE_CHECKING:
     from rattler import Gateway
 
 # host → the value rattler's authentication file keeps for it.
 AuthEntries = Mapping[str, Mapping[str, Any]]
+T = TypeVar("T")
+
+
+class RepodataTimeoutError(WorldFailedError):
+    """The channels did not answer within the policy's bound (exit 4); `seconds` is the
+    bound, the message names the settings it comes from."""
+
+    def __init__(self, policy: HttpPolicy) -> None:
+        self.seconds = policy.repodata_bound_s
+        super().__init__(
+            f"the channels' repodata did not arrive within {self.seconds:g} s "
+            f"({policy.repodata_bound_text()}); a server accepts connections but does not "
+            f"answer, or answers too slowly. Check the channel alias and the network, or "
+            f"raise {DEADLINE_VARIABLE}"
+        )
+
+
+async def within_bound(work: Awaitable[T], policy: HttpPolicy | None) -> T:
+    """`work` (the rattler calls of a resolve), cancelled once `policy.repodata_bound_s`
+    has passed: RepodataTimeoutError then."""
+    import asyncio
+
+    policy = policy or HttpPolicy()
+    try:
+        return await asyncio.wait_for(work, timeout=policy.repodata_bound_s)
+    except asyncio.TimeoutError:
+        raise RepodataTimeoutError(policy) from None
 
 
 @contextlib.contextmanager
@@ -98,4 +130,4 @@ def new_gateway(
     return Gateway(cache_dir=cache_dir, client=client)
 
 
-__all__ = ["AuthEntries", "auth_file", "new_gateway"]
+__all__ = ["AuthEntries", "RepodataTimeoutError", "auth_file", "new_gateway", "within_bound"]

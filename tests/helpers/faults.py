@@ -39,6 +39,7 @@ class FaultServer:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.answers: dict[str, list[str]] = {}
+        self.always: dict[str, str] = {}  # path suffix → the answer to every request
         self.counts: Counter[str] = Counter()
         self.stop = threading.Event()
         self.url = ""
@@ -47,6 +48,11 @@ class FaultServer:
         """Answer the next requests for `path` (e.g. "/c/noarch/x.conda") so, in order."""
         with self.lock:
             self.answers[path] = list(answers)
+
+    def answer_all(self, suffix: str, answer: str) -> None:
+        """Answer every request for a path ending with `suffix` so (unless planned)."""
+        with self.lock:
+            self.always[suffix] = answer
 
     def count(self, suffix: str = "") -> int:
         """Requests so far for paths ending with `suffix` (all paths when empty)."""
@@ -57,7 +63,9 @@ class FaultServer:
         with self.lock:
             self.counts[path] += 1
             queue = self.answers.get(path)
-            return queue.pop(0) if queue else "200"
+            if queue:
+                return queue.pop(0)
+            return next((a for s, a in self.always.items() if path.endswith(s)), "200")
 
 
 class _Handler(QuietHandler):
