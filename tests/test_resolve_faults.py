@@ -127,3 +127,29 @@ def test_repodata_answered_500_twice_is_retried(
         ran = invoke([*_resolve(server.url, tmp_path / "locks"), "--json"])
         assert server.count(path) == 3
     assert ran.exit_code == 0, ran.stderr
+
+
+def test_offline_resolves_from_the_cache_and_names_what_it_lacks(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    with serve_faults(demo_mirror.root) as server:
+        online = invoke([*_resolve(server.url, tmp_path / "a"), "--json"])
+        assert online.exit_code == 0, online.stderr
+        asked = server.count()
+        offline = invoke([*_resolve(server.url, tmp_path / "b"), "--offline", "--json"])
+        assert offline.exit_code == 0, offline.stderr
+        assert server.count() == asked  # not one request
+        assert (tmp_path / "b" / "m3net" / "conda-lock.yml").read_text() == (
+            tmp_path / "a" / "m3net" / "conda-lock.yml"
+        ).read_text()
+        # linux-64 was never fetched: the cache lacks it
+        missing = [*_resolve(server.url, tmp_path / "c"), "--offline", "--json"]
+        missing[missing.index("osx-64")] = "linux-64"
+        ran = invoke(missing)
+        assert server.count() == asked
+    assert ran.exit_code == 4, ran.stderr
+    message = ran.json()["message"]
+    assert message.startswith("--offline: the repodata cache ")
+    assert "linux-64" in message
+    assert "without --offline to fill the cache" in message
+    assert not (tmp_path / "c").exists()

@@ -126,6 +126,12 @@ def parse_when(text: str) -> dt.datetime:
     is_flag=True,
     help="Re-solve even when the lock is fresh; replaces an unreadable lock.",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Solve from the repodata cache only (ENVLOCK_CACHE_DIR); request nothing. A "
+    "channel the cache lacks is exit 4, naming it.",
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def command(  # noqa: PLR0917 - click passes each option positionally by name
     recipes: tuple[Path, ...],
@@ -136,8 +142,11 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     update: tuple[str, ...],
     check: bool,
     force: bool,
+    offline: bool,
     json_mode: bool,
 ) -> int:
+    import dataclasses
+
     from envlock.resolve.apply import ResolveRun, resolve
     from envlock.resolve.plan import Options
 
@@ -148,6 +157,8 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     # Read once, before any recipe (a bad ENVLOCK_HTTP_* setting is refused first); --check
     # reads no network, so its settings are not its business.
     policy = None if check else policy_from_env()
+    if policy is not None and offline:
+        policy = dataclasses.replace(policy, offline=True)
     options = Options(
         platforms=tuple(dict.fromkeys(platforms)),
         out_dir=out_dir,

@@ -57,16 +57,39 @@ class RepodataTimeoutError(WorldFailedError):
         )
 
 
-async def within_bound(work: Awaitable[T], policy: HttpPolicy | None) -> T:
+class OfflineCacheMissError(WorldFailedError):
+    """`--offline`, and the repodata cache lacks what the resolve needs (exit 4)."""
+
+    def __init__(self, cache_dir: Path, detail: str) -> None:
+        super().__init__(
+            f"--offline: the repodata cache {cache_dir} does not hold every channel this "
+            f"resolve needs ({detail}); nothing was requested. Run the resolve once "
+            "without --offline to fill the cache (or point ENVLOCK_CACHE_DIR at one that "
+            "has it)"
+        )
+
+
+async def within_bound(work: Awaitable[T], policy: HttpPolicy | None, cache_dir: Path) -> T:
     """`work` (the rattler calls of a resolve), cancelled once `policy.repodata_bound_s`
-    has passed: RepodataTimeoutError then."""
+    has passed: RepodataTimeoutError then. Offline, a channel missing from the cache at
+    `cache_dir` is an OfflineCacheMissError, whatever the engine made of it."""
     import asyncio
+
+    from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
 
     policy = policy or HttpPolicy()
     try:
         return await asyncio.wait_for(work, timeout=policy.repodata_bound_s)
     except asyncio.TimeoutError:
         raise RepodataTimeoutError(policy) from None
+    except MissingChannelError as error:
+        if not policy.offline:
+            raise
+        raise OfflineCacheMissError(cache_dir, f"channel `{error.name}`") from None
+    except RepodataUnavailableError as error:
+        if not policy.offline:
+            raise
+        raise OfflineCacheMissError(cache_dir, error.detail) from None
 
 
 @contextlib.contextmanager
@@ -127,7 +150,19 @@ def new_gateway(
     else:
         config = Config.from_toml(f"authentication-override-file = {json.dumps(str(auth_path))}")
         client = Client.from_config(config, **options)
+    if policy.offline:
+        from rattler import SourceConfig
+
+        offline = SourceConfig(cache_action="force-cache-only")
+        return Gateway(cache_dir=cache_dir, client=client, default_config=offline)
     return Gateway(cache_dir=cache_dir, client=client)
 
 
-__all__ = ["AuthEntries", "RepodataTimeoutError", "auth_file", "new_gateway", "within_bound"]
+__all__ = [
+    "AuthEntries",
+    "OfflineCacheMissError",
+    "RepodataTimeoutError",
+    "auth_file",
+    "new_gateway",
+    "within_bound",
+]

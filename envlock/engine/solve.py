@@ -78,7 +78,7 @@ def solve_requests(
             locked=locked or {},
             update=frozenset(update),
         )
-        return run(within_bound(work, policy))  # never longer than the policy's bound
+        return run(within_bound(work, policy, cache_dir))  # never past the policy's bound
 
 
 # ---------------------------------------------------------------- internals

@@ -75,6 +75,8 @@ class HttpPolicy:
     """The wait before an archive download's first retry, doubled at each further one
     (see `delay`). Archive downloads only: rattler's client, which fetches repodata,
     retries with its own exponential back-off and is not told this value."""
+    offline: bool = False
+    """`resolve --offline`: repodata from the cache only, nothing requested."""
 
     @property
     def attempts(self) -> int:
