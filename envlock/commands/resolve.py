@@ -33,7 +33,15 @@ the repodata cache; messages show them as <PASSWORD> / <TOKEN>.
 (repo.anaconda.com pkgs/main, pkgs/r, and pkgs/msys2 on win-*); under
 another alias it is ALIAS/defaults, and a mirror without it is exit 2.
 An unchanged recipe with a fresh lock is a no-op (use --force).
-Repodata is cached in ENVLOCK_CACHE_DIR (default ~/.cache/envlock).
+Repodata is cached in ENVLOCK_CACHE_DIR (default ~/.cache/envlock);
+--offline solves from that cache alone.
+
+\b
+Network settings: ENVLOCK_HTTP_TIMEOUT (60; a repodata request may take
+twice that), ENVLOCK_HTTP_RETRIES (3), ENVLOCK_HTTP_DEADLINE (1800 s): a
+server that never answers ends the resolve after 2 x TIMEOUT x (RETRIES + 1)
+seconds, never past the deadline (480 s by default), and the error says so.
+ENVLOCK_HTTP_CONNECT_TIMEOUT and ENVLOCK_HTTP_BACKOFF apply to create.
 
 \b
 pip lines (a recipe's `pip:`, an environment.yml's pip section) are NOT
@@ -48,6 +56,7 @@ Examples:
   envlock resolve recipes/m3net.yml --channel-alias file://$PWD/demo/.work/mirror
   envlock resolve recipes/m3net.yml --check        # exit 3 when stale
   envlock resolve recipes/m3net.yml --update numpy # move numpy only
+  envlock resolve recipes/m3net.yml --offline      # from the repodata cache
 
 \b
 Exit codes: 0 written or fresh · 1 unsatisfiable or the CUDA guard tripped
