@@ -156,3 +156,15 @@ def test_a_channel_alias_is_the_users_own_and_expanded(monkeypatch: pytest.Monke
     got = download_for(package, "https://h.example/t/${MY_TOKEN}")
     assert got.url == f"https://h.example/t/{SECRET}/c/linux-64/{package.filename}"
     assert SECRET not in got.shown
+
+
+def test_a_placeholder_the_lock_puts_into_an_alias_url_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Re-based onto an alias, the lock's channel name still cannot smuggle one in."""
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    package = conda("pytorch", "2.0.1", "py3.10_cuda11.7_0", channel="${AWS_SECRET_ACCESS_KEY}")
+    with pytest.raises(BadInputError) as caught:
+        download_for(package, "https://h.example/t/${MY_TOKEN}")
+    assert "the lock's channel or file name puts ${AWS_SECRET_ACCESS_KEY} into" in str(caught.value)
+    assert SECRET not in str(caught.value)

@@ -32,7 +32,7 @@ from envlock.atomic import new_file
 from envlock.create.sharing import archive_lock, sweep_stale
 from envlock.errors import BadInputError, WorldFailedError
 from envlock.models import Package
-from envlock.net.credentials import Declared, declared_by
+from envlock.net.credentials import Declared, declared_by, placeholders
 from envlock.net.download import Batch, Download, Fetched, OnBytes, download, download_from
 from envlock.net.policy import HttpPolicy
 from envlock.platforms import cache_root
@@ -76,7 +76,9 @@ def download_for(
     variable is undeclared or unset, or why the URL's credentials cannot be sent.
     """
     if alias:
-        template, declared = rebased_url(package, alias), Declared(any_name=True)
+        # The alias is the user's own: its placeholders (and only those) are filled in.
+        template = rebased_url(package, alias)
+        declared = Declared(own=frozenset(placeholders(alias)))
     else:
         template = (package.url or "").split("#", 1)[0]
     return download_from(

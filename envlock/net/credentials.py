@@ -174,13 +174,13 @@ class Declared:
     is filled in only when a channel of the lock declares its name *and* the URL's host
     (scheme, host, port) is that channel's. `hosts`: host key (see `host_key`) → the
     names declared for it; `explicit`: the lock is an @EXPLICIT file, which has nowhere
-    to declare anything; `any_name`: the URL is the user's own (a channel alias), whose
-    placeholders are theirs to fill in.
+    to declare anything; `own` (None unless the URL is re-based onto a channel alias): the
+    placeholders of the user's own alias, theirs to fill in wherever it sends them.
     """
 
     hosts: Mapping[str, frozenset[str]] = field(default_factory=dict)
     explicit: bool = False
-    any_name: bool = False
+    own: frozenset[str] | None = None
 
 
 def host_key(url: str) -> str | None:
@@ -212,11 +212,16 @@ def declared_by(channels: Iterable[tuple[str, Iterable[str]]]) -> Declared:
 def check_declared(template: str, declared: Declared, filename: str) -> None:
     """BadInputError (exit 2) naming the first placeholder of `template` that `declared`
     does not allow, and the package file; values are never read, so never shown."""
-    names = placeholders(template)
-    if not names or declared.any_name:
+    names = tuple(n for n in placeholders(template) if n not in (declared.own or ()))
+    if not names:
         return
     shown = mask(template)
     first = f"${{{names[0]}}}"
+    if declared.own is not None:
+        raise BadInputError(
+            f"{filename}: the lock's channel or file name puts {first} into {shown}; only "
+            "the placeholders of --channel-alias itself are filled in. Fix the lock"
+        )
     if declared.explicit:
         raise BadInputError(
             f"{filename}: its URL {shown} uses {first}, but an explicit file cannot declare "
