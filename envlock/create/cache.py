@@ -46,6 +46,9 @@ STAMP_KEY = "_envlock_verified"
 # than the verification (git's "racy clean" rule): on a file system with coarse (1-2 s)
 # timestamps, a same-size write in the same tick as the hashing would leave them unchanged.
 RACY_NS = 2_000_000_000
+# (path, stat key) of cached archives this process hashed and found not to be the locked
+# file: `fetch` replaces them without hashing them a second time.
+_REJECTED: set[tuple[str, tuple[int, ...]]] = set()
 
 
 def rebased_url(package: Package, alias: str) -> str:
@@ -210,6 +213,7 @@ def cached(pkgs_dir: Path, package: Package, on_bytes: OnBytes | None = None) ->
     verified_at = time.time_ns()
     sha256, md5, size = hash_file(path, on_bytes)
     if not matches(package, sha256, md5):
+        _REJECTED.add((str(path), tuple(_stat_key(before))))
         return None
     index = _write_stamp(stamp_path, path, before, verified_at, sha256, md5)
     return Verified(package=package, path=path, sha256=sha256, md5=md5, size=size, fetched=False,
@@ -362,12 +366,23 @@ def fetch(
         _check(package, {"sha256": fetched.sha256, "md5": fetched.md5}, dest.name, shown)
 
     with archive_lock(dest.parent, dest.name, stop=stop):
-        if dest.exists() and (ready := cached(pkgs_dir, package)) is not None:
-            return ready  # fetched by another process while this one waited
+        now = _stat_or_none(dest)
+        # Another process may have fetched it while this one waited (or since the plan
+        # was made); a file `cached` found wanting in this process is not hashed again.
+        rejected = now is not None and (str(dest), tuple(now)) in _REJECTED
+        if now is not None and not rejected and (ready := cached(pkgs_dir, package)):
+            return ready
         got = download(source, dest, check=check, on_bytes=on_bytes, batch=batch)
     return Verified(
         package=package, path=dest, sha256=got.sha256, md5=got.md5, size=got.size, fetched=True
     )
+
+
+def _stat_or_none(path: Path) -> list[int] | None:
+    try:
+        return _stat_key(path.stat())
+    except OSError:
+        return None
 
 
 def fetch_all(
