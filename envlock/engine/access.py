@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from envlock.errors import WorldFailedError
-from envlock.net.policy import DEADLINE_VARIABLE, HttpPolicy
+from envlock.net.policy import HttpPolicy
 
 if TYPE_CHECKING:
     from rattler import Gateway
@@ -44,29 +44,22 @@ T = TypeVar("T")
 
 
 class RepodataTimeoutError(WorldFailedError):
-    """The channels did not answer within the policy's bound (exit 4); `seconds` is the
-    bound, the message names the settings it comes from."""
+    """The channels did not answer within the policy's bound (exit 4), as data: `policy`
+    the bound came from (its `repodata_bound_s`). Worded by envlock.resolve.solver."""
 
     def __init__(self, policy: HttpPolicy) -> None:
-        self.seconds = policy.repodata_bound_s
-        super().__init__(
-            f"the channels' repodata did not arrive within {self.seconds:g} s "
-            f"({policy.repodata_bound_text()}); a server accepts connections but does not "
-            f"answer, or answers too slowly. Check the channel alias and the network, or "
-            f"raise {DEADLINE_VARIABLE}"
-        )
+        super().__init__(f"no repodata within {policy.repodata_bound_s:g} s")
+        self.policy = policy
 
 
 class OfflineCacheMissError(WorldFailedError):
-    """`--offline`, and the repodata cache lacks what the resolve needs (exit 4)."""
+    """Offline, and the repodata cache `cache_dir` lacks what the solve needs (exit 4);
+    `detail`: what is missing. Worded by envlock.resolve.solver."""
 
     def __init__(self, cache_dir: Path, detail: str) -> None:
-        super().__init__(
-            f"--offline: the repodata cache {cache_dir} does not hold every channel this "
-            f"resolve needs ({detail}); nothing was requested. Run the resolve once "
-            "without --offline to fill the cache (or point ENVLOCK_CACHE_DIR at one that "
-            "has it)"
-        )
+        super().__init__(f"the repodata cache {cache_dir} lacks {detail}")
+        self.cache_dir = cache_dir
+        self.detail = detail
 
 
 async def within_bound(work: Awaitable[T], policy: HttpPolicy | None, cache_dir: Path) -> T:

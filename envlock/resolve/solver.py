@@ -20,6 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envlock.engine.access import OfflineCacheMissError, RepodataTimeoutError
 from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
 from envlock.engine.request import Request
 from envlock.engine.solve import Solved, solve_requests
@@ -27,6 +28,7 @@ from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError, WorldFa
 from envlock.models import Package, SpecSet
 from envlock.net.channels import DEFAULTS, channel_name, channel_urls
 from envlock.net.credentials import Access, mask, redact, split_credentials
+from envlock.net.policy import DEADLINE_VARIABLE
 
 if TYPE_CHECKING:  # the candidates module loads only when a solve has failed
     from envlock.engine.candidates import Unsatisfiable
@@ -93,6 +95,8 @@ def solve_specsets(
         )
     except (MissingChannelError, RepodataUnavailableError) as failure:
         raise worded(failure, access) from None
+    except (RepodataTimeoutError, OfflineCacheMissError) as failure:
+        raise _network_worded(failure, access) from None
     return {
         platform: _named(result) if isinstance(result, Solved) else result
         for platform, result in outcome.items()
@@ -112,6 +116,27 @@ def worded(failure: MissingChannelError | RepodataUnavailableError, access: Acce
         f"could not fetch the channels' repodata for {failure.platform}: "
         f"{access.display(failure.detail)}. Check the channel alias (--channel-alias / "
         "ENVLOCK_CHANNEL_ALIAS) and the network, then run the same command again."
+    )
+
+
+def _network_worded(
+    failure: RepodataTimeoutError | OfflineCacheMissError, access: Access
+) -> WorldFailedError:
+    """The words for a resolve cut at the HTTP policy's bound, or offline without the
+    repodata it needs."""
+    if isinstance(failure, OfflineCacheMissError):
+        return WorldFailedError(
+            f"--offline: the repodata cache {failure.cache_dir} does not hold every channel "
+            f"this resolve needs ({access.display(failure.detail)}); nothing was requested. "
+            "Run the resolve once without --offline to fill the cache (or point "
+            "ENVLOCK_CACHE_DIR at one that has it)"
+        )
+    policy = failure.policy
+    return WorldFailedError(
+        f"the channels' repodata did not arrive within {policy.repodata_bound_s:g} s "
+        f"({policy.repodata_bound_text()}); a server accepts connections but does not "
+        "answer, or answers too slowly. Check the channel alias and the network, or raise "
+        f"{DEADLINE_VARIABLE}"
     )
 
 
