@@ -72,6 +72,20 @@ def http_mirror(demo_mirror: Mirror) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def nginx_mirror(demo_mirror: Mirror, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The demo mirror served by nginx (Debian's package) on 127.0.0.1: yields (base URL,
+    the folder holding its access log, see tests.helpers.nginx.requests). Skips, saying
+    why, where nginx is not installed (scripts/test.sh installs it where it can)."""
+    from tests.helpers.nginx import nginx_binary, serve_with_nginx
+
+    if nginx_binary() is None:
+        pytest.skip("nginx is not installed (apt-get install nginx-light; scripts/test.sh does)")
+    work = tmp_path / "nginx"
+    with serve_with_nginx(demo_mirror.root, work) as url:
+        yield url, work
+
+
 # --- the create stage: locks made without resolve, package caches, isolation ----------
 # Modules that create environments say `pytestmark = pytest.mark.usefixtures("isolated")`.
 

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from envlock.lock.condalock import LockChannel
 from envlock.models import Package
 from tests.helpers import QuietHandler, invoke, serve_folder
 from tests.helpers.environments import (
+    CHANNELS,
     archive_of,
     installed,
     locked,
@@ -130,7 +132,23 @@ def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
         args[1] = str(explicit)
     else:  # conda-lock's used_env_vars: ${VAR} placeholders in the lock's URLs
         templated = rebase(m3net, mirror, f"{private_mirror}/t/${{PRIVATE_TOKEN}}")
-        folder = write_locks(tmp_path / "lk" / "templated", templated, root=mirror)
+        folder = write_locks(tmp_path / "lk" / "undeclared", templated, root=mirror)
+        args[1] = str(folder)
+        monkeypatch.setenv("PRIVATE_TOKEN", SECRET)
+        ran = invoke(args)  # set, but no channel of the lock declares it: never sent
+        assert ran.exit_code == 2
+        assert (
+            "uses ${PRIVATE_TOKEN}, which no channel of the lock on http://127.0.0.1"
+            in (ran.json()["message"])
+        )
+        monkeypatch.delenv("PRIVATE_TOKEN")
+        channels = [
+            LockChannel(url=f"{private_mirror}/t/${{PRIVATE_TOKEN}}/{c}",
+                        used_env_vars=("PRIVATE_TOKEN",))
+            for c in CHANNELS
+        ]  # fmt: skip
+        folder = write_locks(tmp_path / "lk" / "templated", templated, root=mirror,
+                             channels=channels)  # fmt: skip
         args[1] = str(folder)
         ran = invoke(args)
         assert ran.exit_code == 2
@@ -154,7 +172,6 @@ def test_create_through_a_private_channel(  # noqa: PLR0917 - fixtures
     [
         ("token", f"http://127.0.0.1:9/t/{SECRET}/c/linux-64/a b-1.0-0.conda"),
         ("password", f"http://u:{SECRET}@127.0.0.1:9/c/linux-64/a b-1.0-0.conda"),
-        ("env", "http://127.0.0.1:9/t/${PRIVATE_TOKEN}/c/linux-64/a b-1.0-0.conda"),
         ("token", f"http://127.0.0.1:port/t/{SECRET}/c/linux-64/a-1.0-0.conda"),
     ],
 )

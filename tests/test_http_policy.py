@@ -121,6 +121,9 @@ def test_settings_come_from_the_environment_with_defaults() -> None:
         ("ENVLOCK_HTTP_RETRIES", "-1"),
         ("ENVLOCK_HTTP_RETRIES", "11"),
         ("ENVLOCK_HTTP_BACKOFF", "forever"),
+        ("ENVLOCK_HTTP_CONNECT_TIMEOUT", "0"),
+        ("ENVLOCK_HTTP_DEADLINE", "-1"),
+        ("ENVLOCK_HTTP_DEADLINE", "86401"),
     ],
 )
 def test_a_bad_setting_is_refused_naming_it(variable: str, value: str) -> None:
@@ -135,6 +138,20 @@ def test_a_huge_setting_is_shown_cut_short() -> None:
         policy_from_env({"ENVLOCK_HTTP_TIMEOUT": "9" * 5000})
     assert str(raised.value).startswith("ENVLOCK_HTTP_TIMEOUT='" + "9" * 40 + "…': expected")
     assert len(str(raised.value)) < 200
+
+
+def test_the_new_settings_and_the_resolve_bound() -> None:
+    env = {"ENVLOCK_HTTP_CONNECT_TIMEOUT": "2", "ENVLOCK_HTTP_DEADLINE": "90"}
+    policy = policy_from_env(env)
+    assert (policy.connect_timeout_s, policy.deadline_s) == (2.0, 90.0)
+    assert HttpPolicy().repodata_bound_s == 480  # 2 x 60 s per request, 4 tries
+    assert policy.repodata_bound_s == 90  # never past the deadline
+    assert HttpPolicy(deadline_s=30).whole_request_s == 30
+    text = HttpPolicy(timeout_s=0.5, retries=1).repodata_bound_text()
+    assert text == (
+        "at most 1 s per request (twice ENVLOCK_HTTP_TIMEOUT), 2 tries (ENVLOCK_HTTP_RETRIES), "
+        "1800 s in all (ENVLOCK_HTTP_DEADLINE)"
+    )
 
 
 def test_backoff_doubles_and_is_capped() -> None:

@@ -96,15 +96,27 @@ def command(  # noqa: PLR0917 - click passes every option as an argument
     Private channels: resolve writes locks without credentials. Pass
     --channel-alias URL (or ENVLOCK_CHANNEL_ALIAS) to fetch every package from
     URL/<channel name>/<subdir>/<file name>; user:password@host is sent as an
-    Authorization header, host/t/<TOKEN>/ as conda tokens are. Lock URLs with
-    ${VAR} placeholders (conda-lock's used_env_vars) are expanded from the
-    environment at fetch time. Secrets are never printed (shown masked) and never
-    written: conda-meta/ keeps the lock's URLs.
+    Authorization header, host/t/<TOKEN>/ as conda tokens are. A ${VAR} in a
+    conda-lock.yml's URL is filled in from the environment only when one of the
+    lock's channels declares VAR (used_env_vars) and the URL's host is that
+    channel's; explicit files declare nothing, so none is filled in there.
+    Secrets are never printed (shown masked) and never written: conda-meta/ keeps
+    the lock's URLs.
+
+    \b
+    Downloads: ENVLOCK_HTTP_CONNECT_TIMEOUT (10 s), ENVLOCK_HTTP_TIMEOUT (60 s
+    for an answer or the next bytes), ENVLOCK_HTTP_DEADLINE (1800 s per archive,
+    every try included), ENVLOCK_HTTP_RETRIES (3), ENVLOCK_HTTP_BACKOFF (0.5 s).
+    Archives are written to .<file>.<random>.part and renamed only once
+    verified; a failure removes them, and a killed run's are swept by the next
+    create. Many creates may share one ENVLOCK_PKGS_DIR: each archive is locked
+    while it is fetched, and downloaded once.
 
     \b
     pip packages in a lock are not installed yet: create lists them as a warning.
     Exit codes: 0 created · 2 bad, incomplete or edited lock, unknown platform,
-    unset ${VAR}, unusable target, existing prefix without --force · 4 download
+    an undeclared or unset ${VAR}, a file:// URL that is not a regular file,
+    unusable target, existing prefix without --force · 4 download
     (401, 404), hash, not enough disk space, disk or interrupt failure.
     """
     output = Output(json_mode=json_mode)

@@ -33,7 +33,15 @@ the repodata cache; messages show them as <PASSWORD> / <TOKEN>.
 (repo.anaconda.com pkgs/main, pkgs/r, and pkgs/msys2 on win-*); under
 another alias it is ALIAS/defaults, and a mirror without it is exit 2.
 An unchanged recipe with a fresh lock is a no-op (use --force).
-Repodata is cached in ENVLOCK_CACHE_DIR (default ~/.cache/envlock).
+Repodata is cached in ENVLOCK_CACHE_DIR (default ~/.cache/envlock);
+--offline solves from that cache alone.
+
+\b
+Network settings: ENVLOCK_HTTP_TIMEOUT (60; a repodata request may take
+twice that), ENVLOCK_HTTP_RETRIES (3), ENVLOCK_HTTP_DEADLINE (1800 s): a
+server that never answers ends the resolve after 2 x TIMEOUT x (RETRIES + 1)
+seconds, never past the deadline (480 s by default), and the error says so.
+ENVLOCK_HTTP_CONNECT_TIMEOUT and ENVLOCK_HTTP_BACKOFF apply to create.
 
 \b
 pip lines (a recipe's `pip:`, an environment.yml's pip section) are NOT
@@ -48,6 +56,7 @@ Examples:
   envlock resolve recipes/m3net.yml --channel-alias file://$PWD/demo/.work/mirror
   envlock resolve recipes/m3net.yml --check        # exit 3 when stale
   envlock resolve recipes/m3net.yml --update numpy # move numpy only
+  envlock resolve recipes/m3net.yml --offline      # from the repodata cache
 
 \b
 Exit codes: 0 written or fresh · 1 unsatisfiable or the CUDA guard tripped
@@ -126,6 +135,12 @@ def parse_when(text: str) -> dt.datetime:
     is_flag=True,
     help="Re-solve even when the lock is fresh; replaces an unreadable lock.",
 )
+@click.option(
+    "--offline",
+    is_flag=True,
+    help="Solve from the repodata cache only (ENVLOCK_CACHE_DIR); request nothing. A "
+    "channel the cache lacks is exit 4, naming it.",
+)
 @click.option("--json", "json_mode", is_flag=True, help="Print one JSON document on stdout.")
 def command(  # noqa: PLR0917 - click passes each option positionally by name
     recipes: tuple[Path, ...],
@@ -136,8 +151,11 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     update: tuple[str, ...],
     check: bool,
     force: bool,
+    offline: bool,
     json_mode: bool,
 ) -> int:
+    import dataclasses
+
     from envlock.resolve.apply import ResolveRun, resolve
     from envlock.resolve.plan import Options
 
@@ -148,6 +166,8 @@ def command(  # noqa: PLR0917 - click passes each option positionally by name
     # Read once, before any recipe (a bad ENVLOCK_HTTP_* setting is refused first); --check
     # reads no network, so its settings are not its business.
     policy = None if check else policy_from_env()
+    if policy is not None and offline:
+        policy = dataclasses.replace(policy, offline=True)
     options = Options(
         platforms=tuple(dict.fromkeys(platforms)),
         out_dir=out_dir,

@@ -23,7 +23,6 @@ import dataclasses
 import errno
 import shlex
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -218,28 +217,18 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
     report.begin("fetch", sum(plan.packages[i].size or 0 for i in todo))
 
     sources = {
-        i: fetch.download_for(plan.packages[i].package, plan.channel_alias, plan.policy)
+        i: fetch.download_for(plan.packages[i].package, plan.channel_alias, plan.policy, plan.declared)
         for i in todo
     }
     sources = _with_s3_client(sources, plan)
-
-    def one(i: int) -> fetch.Verified:
-        return fetch.fetch(
-            plan.pkgs_dir,
-            plan.packages[i].package,
-            source=sources[i],
-            on_bytes=lambda n: report.advance("fetch", n),
-        )
-
-    pool = ThreadPoolExecutor(max_workers=FETCH_WORKERS)
-    futures = {i: pool.submit(one, i) for i in todo}
-    try:
-        for i, future in futures.items():
-            results[i] = future.result()
-    finally:
-        # On failure or Ctrl-C, drop the queued downloads and do not wait for running
-        # ones: they only ever leave verified archives (or nothing) in the cache.
-        pool.shutdown(wait=False, cancel_futures=True)
+    # Cancelled together on failure or Ctrl-C, leaving only verified archives behind.
+    fetched = fetch.fetch_all(
+        plan.pkgs_dir,
+        [(plan.packages[i].package, sources[i]) for i in todo],
+        on_bytes=lambda n: report.advance("fetch", n),
+        workers=FETCH_WORKERS,
+    )
+    results.update(zip(todo, fetched, strict=True))
     report.end("fetch")
     return [results[i] for i in range(len(plan.packages))]
 

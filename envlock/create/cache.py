@@ -23,14 +23,17 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from envlock.atomic import new_file
+from envlock.create.sharing import archive_lock, sweep_stale
 from envlock.errors import BadInputError, WorldFailedError
 from envlock.models import Package
-from envlock.net.download import Download, Fetched, OnBytes, download, download_from
+from envlock.net.credentials import Declared, declared_by, placeholders
+from envlock.net.download import Batch, Download, Fetched, OnBytes, download, download_from
 from envlock.net.policy import HttpPolicy
 from envlock.platforms import cache_root
 
@@ -43,6 +46,9 @@ STAMP_KEY = "_envlock_verified"
 # than the verification (git's "racy clean" rule): on a file system with coarse (1-2 s)
 # timestamps, a same-size write in the same tick as the hashing would leave them unchanged.
 RACY_NS = 2_000_000_000
+# (path, stat key) of cached archives this process hashed and found not to be the locked
+# file: `fetch` replaces them without hashing them a second time.
+_REJECTED: set[tuple[str, tuple[int, ...]]] = set()
 
 
 def rebased_url(package: Package, alias: str) -> str:
@@ -57,17 +63,47 @@ def rebased_url(package: Package, alias: str) -> str:
 
 
 def download_for(
-    package: Package, alias: str | None = None, policy: HttpPolicy | None = None
+    package: Package,
+    alias: str | None = None,
+    policy: HttpPolicy | None = None,
+    declared: Declared | None = None,
 ) -> Download:
     """How to fetch `package`: from the lock's URL, or re-based onto `alias`, under
-    `policy` (default: `HttpPolicy()`; the command reads the environment's once).
+    `policy` (default: `HttpPolicy()`; the command reads the environment's once), no
+    more bytes than the lock's size.
 
-    `${NAME}` placeholders are expanded from the environment and credentials are sent
-    as envlock.net.download.download_from says: a BadInputError naming the file says
-    which variable is unset or why the URL's credentials cannot be sent.
+    `${NAME}` placeholders of the lock's URL are expanded from the environment only as
+    far as `declared` (the lock's channels, see `declared_for`; default: none) allows;
+    those of `alias` (the user's own) always. Credentials are sent as
+    envlock.net.download.download_from says: a BadInputError naming the file says which
+    variable is undeclared or unset, or why the URL's credentials cannot be sent.
     """
-    template = rebased_url(package, alias) if alias else (package.url or "").split("#", 1)[0]
-    return download_from(template, filename=require_filename(package), policy=policy)
+    if alias:
+        # The alias is the user's own: its placeholders (and only those) are filled in.
+        template = rebased_url(package, alias)
+        declared = Declared(own=frozenset(placeholders(alias)))
+    else:
+        template = (package.url or "").split("#", 1)[0]
+    return download_from(
+        template,
+        filename=require_filename(package),
+        policy=policy,
+        declared=declared,
+        size=package.size,
+    )
+
+
+def declared_for(kind: str, lock: Path, packages: Sequence[Package]) -> Declared:
+    """What the lock at `lock` (of `kind`, "conda-lock" or "explicit") declares for the
+    `${NAME}` placeholders of `packages`' URLs: its channels' `used_env_vars` per host;
+    nothing for an explicit file. The lock is read again only when a URL has one."""
+    if not any("${" in (p.url or "") for p in packages):
+        return Declared()
+    if kind != "conda-lock":
+        return Declared(explicit=True)
+    from envlock.lock.condalock import read_lock
+
+    return declared_by((c.url, c.used_env_vars) for c in read_lock(lock).channels)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -177,6 +213,7 @@ def cached(pkgs_dir: Path, package: Package, on_bytes: OnBytes | None = None) ->
     verified_at = time.time_ns()
     sha256, md5, size = hash_file(path, on_bytes)
     if not matches(package, sha256, md5):
+        _REJECTED.add((str(path), tuple(_stat_key(before))))
         return None
     index = _write_stamp(stamp_path, path, before, verified_at, sha256, md5)
     return Verified(package=package, path=path, sha256=sha256, md5=md5, size=size, fetched=False,
@@ -306,28 +343,83 @@ def fetch(
     *,
     source: Download | None = None,
     on_bytes: OnBytes | None = None,
+    batch: Batch | None = None,
 ) -> Verified:
     """Download or copy `package`'s archive into the cache and verify it against the lock.
 
     `source` says where from and under which HTTP policy (default:
-    `download_for(package)`, the lock's URL). Raises WorldFailedError (exit 4) for a
-    missing file, an HTTP error, a timeout (after the policy's retries) or a hash mismatch
-    (naming the file, the hash the lock expects and the hash found); nothing unverified
-    is left in the cache.
+    `download_for(package)`, the lock's URL). The archive's lock (envlock.create.sharing)
+    is held throughout: when another process fetched the archive meanwhile, its verified
+    copy is used and nothing is downloaded. `batch` can cancel it from another thread
+    (CancelledError). Raises WorldFailedError (exit 4) for a missing file, an HTTP error,
+    a timeout (after the policy's retries) or a hash mismatch (naming the file, the hash
+    the lock expects and the hash found); nothing unverified is left in the cache.
     """
     expected_hash(package)  # refuse a package the lock gives no hash for
     source = source or download_for(package)
     dest = archive_path(pkgs_dir, package)
     dest.parent.mkdir(parents=True, exist_ok=True)
     shown = source.shown
+    stop = batch.cancelled_now if batch is not None else (lambda: False)
 
     def check(fetched: Fetched) -> None:
         _check(package, {"sha256": fetched.sha256, "md5": fetched.md5}, dest.name, shown)
 
-    got = download(source, dest, check=check, on_bytes=on_bytes)
+    with archive_lock(dest.parent, dest.name, stop=stop):
+        now = _stat_or_none(dest)
+        # Another process may have fetched it while this one waited (or since the plan
+        # was made); a file `cached` found wanting in this process is not hashed again.
+        rejected = now is not None and (str(dest), tuple(now)) in _REJECTED
+        if now is not None and not rejected and (ready := cached(pkgs_dir, package)):
+            return ready
+        got = download(source, dest, check=check, on_bytes=on_bytes, batch=batch)
     return Verified(
         package=package, path=dest, sha256=got.sha256, md5=got.md5, size=got.size, fetched=True
     )
+
+
+def _stat_or_none(path: Path) -> list[int] | None:
+    try:
+        return _stat_key(path.stat())
+    except OSError:
+        return None
+
+
+def fetch_all(
+    pkgs_dir: Path,
+    todo: Sequence[tuple[Package, Download]],
+    *,
+    on_bytes: OnBytes | None = None,
+    workers: int = 4,
+) -> list[Verified]:
+    """`fetch` every (package, source) of `todo`, `workers` at a time; the results in
+    `todo`'s order. First sweeps what killed processes left in the cache
+    (envlock.create.sharing.sweep_stale).
+
+    When one fails (or Ctrl-C arrives), the others are cancelled and every temporary file
+    of the batch is removed before the error propagates: the caller may leave through
+    os._exit at once, and the cache holds only verified archives.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    sweep_stale(pkgs_dir / ARCHIVES)
+    if not todo:
+        return []
+    batch = Batch()
+    pool = ThreadPoolExecutor(max_workers=workers)
+    futures = [
+        pool.submit(fetch, pkgs_dir, package, source=source, on_bytes=on_bytes, batch=batch)
+        for package, source in todo
+    ]
+    try:
+        return [future.result() for future in futures]
+    except BaseException:
+        batch.cancel()
+        raise
+    finally:
+        # Queued downloads are dropped; running ones stop at their next chunk (their
+        # files are gone already) and are not waited for.
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _check(package: Package, found: dict[str, str], filename: str, shown: str) -> None:
@@ -348,10 +440,12 @@ __all__ = [
     "Verified",
     "archive_path",
     "cached",
+    "declared_for",
     "default_pkgs_dir",
     "download_for",
     "expected_hash",
     "fetch",
+    "fetch_all",
     "hash_file",
     "rebased_url",
     "stamp_state",

@@ -37,7 +37,7 @@ from envlock.lock.source import (
 )
 from envlock.models import Package
 from envlock.net.channels import check_channel_alias
-from envlock.net.credentials import mask
+from envlock.net.credentials import Declared, mask
 from envlock.net.policy import HttpPolicy
 from envlock.platforms import check_platform, host_platform
 
@@ -109,6 +109,8 @@ class CreatePlan:
     channel_alias: str | None = field(default=None, repr=False)
     # Timeout and retries of every download, as the command read them once.
     policy: HttpPolicy = field(default_factory=HttpPolicy)
+    # The `${NAME}` placeholders the lock's channels declare (envlock.create.cache).
+    declared: Declared = field(default_factory=Declared, repr=False)
 
     @property
     def to_download(self) -> tuple[PlannedPackage, ...]:
@@ -184,11 +186,13 @@ def plan_create(
     if channel_alias is not None:
         check_channel_alias(channel_alias)
     policy = policy or HttpPolicy()
+    declared = fetch.declared_for(kind, lock_path, conda)
     for package in conda:
         fetch.expected_hash(package)
         fetch.require_filename(package)
         try:
-            fetch.download_for(package, channel_alias, policy)  # unset ${VAR}s, credentials
+            # undeclared or unset ${VAR}s, credentials that cannot be sent
+            fetch.download_for(package, channel_alias, policy, declared)
         except BadInputError as error:
             raise BadInputError(error.message, where=str(lock_path)) from None
 
@@ -247,6 +251,7 @@ def plan_create(
         warnings=tuple(warnings),
         channel_alias=channel_alias,
         policy=policy,
+        declared=declared,
     )
 
 

@@ -15,7 +15,11 @@ The client follows envlock's HTTP policy (envlock.net.policy), taken as plain da
 environment): rattler's RetryMiddleware retries transient failures (5xx, 429, resets,
 timeouts) `retries` times with its own exponential back-off (not `backoff_s`), and
 the client's timeout, which rattler applies to a whole request, body included, is
-`whole_request_s`.
+`whole_request_s`. rattler's client knows no connect timeout and no overall deadline,
+so a server that accepts connections and never answers would hold a resolve for every
+try's full timeout plus the back-offs between them: `within_bound` cuts the whole
+rattler work of a resolve at `repodata_bound_s` (the tries together, never beyond
+`deadline_s`) and says that bound in its error.
 """
 
 from __future__ import annotations
@@ -24,10 +28,11 @@ import contextlib
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from envlock.errors import WorldFailedError
 from envlock.net.policy import HttpPolicy
 
 if TYPE_CHECKING:
@@ -35,6 +40,49 @@ if TYPE_CHECKING:
 
 # host → the value rattler's authentication file keeps for it.
 AuthEntries = Mapping[str, Mapping[str, Any]]
+T = TypeVar("T")
+
+
+class RepodataTimeoutError(WorldFailedError):
+    """The channels did not answer within the policy's bound (exit 4), as data: `policy`
+    the bound came from (its `repodata_bound_s`). Worded by envlock.resolve.solver."""
+
+    def __init__(self, policy: HttpPolicy) -> None:
+        super().__init__(f"no repodata within {policy.repodata_bound_s:g} s")
+        self.policy = policy
+
+
+class OfflineCacheMissError(WorldFailedError):
+    """Offline, and the repodata cache `cache_dir` lacks what the solve needs (exit 4);
+    `detail`: what is missing. Worded by envlock.resolve.solver."""
+
+    def __init__(self, cache_dir: Path, detail: str) -> None:
+        super().__init__(f"the repodata cache {cache_dir} lacks {detail}")
+        self.cache_dir = cache_dir
+        self.detail = detail
+
+
+async def within_bound(work: Awaitable[T], policy: HttpPolicy | None, cache_dir: Path) -> T:
+    """`work` (the rattler calls of a resolve), cancelled once `policy.repodata_bound_s`
+    has passed: RepodataTimeoutError then. Offline, a channel missing from the cache at
+    `cache_dir` is an OfflineCacheMissError, whatever the engine made of it."""
+    import asyncio
+
+    from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
+
+    policy = policy or HttpPolicy()
+    try:
+        return await asyncio.wait_for(work, timeout=policy.repodata_bound_s)
+    except asyncio.TimeoutError:
+        raise RepodataTimeoutError(policy) from None
+    except MissingChannelError as error:
+        if not policy.offline:
+            raise
+        raise OfflineCacheMissError(cache_dir, f"channel `{error.name}`") from None
+    except RepodataUnavailableError as error:
+        if not policy.offline:
+            raise
+        raise OfflineCacheMissError(cache_dir, error.detail) from None
 
 
 @contextlib.contextmanager
@@ -95,7 +143,19 @@ def new_gateway(
     else:
         config = Config.from_toml(f"authentication-override-file = {json.dumps(str(auth_path))}")
         client = Client.from_config(config, **options)
+    if policy.offline:
+        from rattler import SourceConfig
+
+        offline = SourceConfig(cache_action="force-cache-only")
+        return Gateway(cache_dir=cache_dir, client=client, default_config=offline)
     return Gateway(cache_dir=cache_dir, client=client)
 
 
-__all__ = ["AuthEntries", "auth_file", "new_gateway"]
+__all__ = [
+    "AuthEntries",
+    "OfflineCacheMissError",
+    "RepodataTimeoutError",
+    "auth_file",
+    "new_gateway",
+    "within_bound",
+]

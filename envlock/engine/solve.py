@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from envlock.engine.access import AuthEntries, auth_file, new_gateway
+from envlock.engine.access import AuthEntries, auth_file, new_gateway, within_bound
 from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
 from envlock.engine.request import Request, subdirs
 from envlock.engine.runtime import run
@@ -71,15 +71,14 @@ def solve_requests(
     there) or RepodataUnavailableError (fetching repodata failed).
     """
     with auth_file(auth or {}) as path:
-        return run(
-            _solve_all(
-                requests,
-                where=(cache_dir, path),
-                policy=policy,
-                locked=locked or {},
-                update=frozenset(update),
-            )
+        work = _solve_all(
+            requests,
+            where=(cache_dir, path),
+            policy=policy,
+            locked=locked or {},
+            update=frozenset(update),
         )
+        return run(within_bound(work, policy, cache_dir))  # never past the policy's bound
 
 
 # ---------------------------------------------------------------- internals

@@ -164,6 +164,90 @@ class Access:
         return _URL.sub(one, text)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Declared:
+    """Which `${NAME}` placeholders of a lock's package URLs envlock may fill in, and
+    toward which host: conda-lock's `used_env_vars`, declared per channel.
+
+    Why: a published lock could carry `${AWS_SECRET_ACCESS_KEY}` in a URL; filled in from
+    the environment, the secret would go to whatever server the URL names. A placeholder
+    is filled in only when a channel of the lock declares its name *and* the URL's host
+    (scheme, host, port) is that channel's. `hosts`: host key (see `host_key`) → the
+    names declared for it; `explicit`: the lock is an @EXPLICIT file, which has nowhere
+    to declare anything; `own` (None unless the URL is re-based onto a channel alias): the
+    placeholders of the user's own alias, theirs to fill in wherever it sends them.
+    """
+
+    hosts: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    explicit: bool = False
+    own: frozenset[str] | None = None
+
+
+def host_key(url: str) -> str | None:
+    """`scheme://host:port` of `url` (lower case, the scheme's port when none is given),
+    None when it has no host or a placeholder decides the host or port."""
+    parts = urlsplit(url)
+    host = parts.hostname
+    netloc_host = parts.netloc.rpartition("@")[2]
+    if not host or PLACEHOLDER.search(netloc_host):
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    return f"{parts.scheme.lower()}://{host.lower()}:{port or default}"
+
+
+def declared_by(channels: Iterable[tuple[str, Iterable[str]]]) -> Declared:
+    """What a conda-lock's `metadata.channels` ((url, used_env_vars) pairs) declare."""
+    hosts: dict[str, set[str]] = {}
+    for url, names in channels:
+        key = host_key(url) if is_url(url) else None
+        if key is not None:
+            hosts.setdefault(key, set()).update(names)
+    return Declared(hosts={key: frozenset(names) for key, names in hosts.items()})
+
+
+def check_declared(template: str, declared: Declared, filename: str) -> None:
+    """BadInputError (exit 2) naming the first placeholder of `template` that `declared`
+    does not allow, and the package file; values are never read, so never shown."""
+    names = tuple(n for n in placeholders(template) if n not in (declared.own or ()))
+    if not names:
+        return
+    shown = mask(template)
+    first = f"${{{names[0]}}}"
+    if declared.own is not None:
+        raise BadInputError(
+            f"{filename}: the lock's channel or file name puts {first} into {shown}; only "
+            "the placeholders of --channel-alias itself are filled in. Fix the lock"
+        )
+    if declared.explicit:
+        raise BadInputError(
+            f"{filename}: its URL {shown} uses {first}, but an explicit file cannot declare "
+            "variables (conda-lock keeps used_env_vars in conda-lock.yml), so envlock fills "
+            "in none: create from the lock's conda-lock.yml, or pass --channel-alias with "
+            "the credentials (https://host/t/$TOKEN, expanded by your shell)"
+        )
+    key = host_key(template)
+    if key is None:
+        raise BadInputError(
+            f"{filename}: its URL {shown} has a placeholder in its host or port, which would "
+            "let a variable's value choose where it is sent; envlock refuses it. Fix the "
+            "lock's URL, or pass --channel-alias"
+        )
+    allowed = declared.hosts.get(key, frozenset())
+    for name in names:
+        if name not in allowed:
+            raise BadInputError(
+                f"{filename}: its URL {shown} uses ${{{name}}}, which no channel of the lock "
+                f"on {key.rsplit(':', 1)[0]} declares (metadata.channels: used_env_vars). "
+                "envlock fills in only the variables a lock's own channels declare, and "
+                "sends them only to that channel's host: fix the lock, or pass "
+                "--channel-alias with the credentials"
+            )
+
+
 def placeholders(text: str) -> tuple[str, ...]:
     """The `${NAME}` variables `text` uses, in order of first use."""
     return tuple(dict.fromkeys(PLACEHOLDER.findall(text)))
@@ -207,8 +291,12 @@ __all__ = [
     "TOKEN_PATTERN",
     "Access",
     "Credentials",
+    "Declared",
+    "check_declared",
+    "declared_by",
     "expand_placeholders",
     "hide",
+    "host_key",
     "is_url",
     "mask",
     "missing_variables",

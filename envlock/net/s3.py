@@ -132,7 +132,8 @@ def attempt(
     Raises WorldFailedError (exit 4) for a final failure, and for a transient one (5xx,
     408, 429, a broken connection) the error envlock.net.download retries.
     """
-    from envlock.net.download import Fetched, _TransientError
+    from envlock.net.download import Fetched
+    from envlock.net.transport import TransientError
 
     if source.stream is None:  # a caller that did not say how to reach S3
         raise WorldFailedError(f"{filename}: {source.shown}: envlock was given no S3 client")
@@ -154,7 +155,7 @@ def attempt(
         said = " ".join(said.split())
         message += f" ({said if len(said) <= 300 else said[:300] + '…'})"
         if kind == "network" or (status is not None and retried_status(status)):
-            raise _TransientError(f"{message}; try again")
+            raise TransientError(f"{message}; try again")
         raise WorldFailedError(message)
     return Fetched(path=part, sha256=sha.hexdigest(), md5=md5.hexdigest(), size=size)
 

@@ -20,6 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from envlock.engine.access import OfflineCacheMissError, RepodataTimeoutError
 from envlock.engine.failures import MissingChannelError, RepodataUnavailableError
 from envlock.engine.request import Request
 from envlock.engine.solve import Solved, solve_requests
@@ -29,6 +30,7 @@ from envlock.net.channels import DEFAULTS, channel_name, channel_urls
 from envlock.net.credentials import Access, mask, redact, split_credentials
 from envlock.net.s3 import advice as s3_advice
 from envlock.net.s3 import is_s3, s3_channel_in, unsign
+from envlock.net.policy import DEADLINE_VARIABLE
 
 if TYPE_CHECKING:  # the candidates module loads only when a solve has failed
     from envlock.engine.candidates import Unsatisfiable
@@ -96,6 +98,8 @@ def solve_specsets(
     except (MissingChannelError, RepodataUnavailableError) as failure:
         s3_channels = [url for r in requests for url in r.urls if is_s3(url)]
         raise worded(failure, access, s3_channels) from None
+    except (RepodataTimeoutError, OfflineCacheMissError) as failure:
+        raise _network_worded(failure, access) from None
     return {
         platform: _named(result) if isinstance(result, Solved) else result
         for platform, result in outcome.items()
@@ -143,6 +147,27 @@ def _worded_s3(failure: MissingChannelError | RepodataUnavailableError, url: str
     return WorldFailedError(
         f"could not fetch the repodata of {url} for {failure.platform}: "
         f"{s3_advice(failure_of(failure.detail), url)} ({detail})"
+    )
+
+
+def _network_worded(
+    failure: RepodataTimeoutError | OfflineCacheMissError, access: Access
+) -> WorldFailedError:
+    """The words for a resolve cut at the HTTP policy's bound, or offline without the
+    repodata it needs."""
+    if isinstance(failure, OfflineCacheMissError):
+        return WorldFailedError(
+            f"--offline: the repodata cache {failure.cache_dir} does not hold every channel "
+            f"this resolve needs ({access.display(failure.detail)}); nothing was requested. "
+            "Run the resolve once without --offline to fill the cache (or point "
+            "ENVLOCK_CACHE_DIR at one that has it)"
+        )
+    policy = failure.policy
+    return WorldFailedError(
+        f"the channels' repodata did not arrive within {policy.repodata_bound_s:g} s "
+        f"({policy.repodata_bound_text()}); a server accepts connections but does not "
+        "answer, or answers too slowly. Check the channel alias and the network, or raise "
+        f"{DEADLINE_VARIABLE}"
     )
 
 

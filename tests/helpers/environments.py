@@ -73,12 +73,18 @@ def solve(root: Path, specs: Sequence[str], platform: str) -> tuple[Package, ...
 
 
 def write_locks(
-    folder: Path, packages: Sequence[Package], platform: str = "linux-64", *, root: Path
+    folder: Path,
+    packages: Sequence[Package],
+    platform: str = "linux-64",
+    *,
+    root: Path,
+    channels: Sequence[LockChannel] | None = None,
 ) -> Path:
-    """Write `folder/conda-lock.yml` and `folder/<platform>.lock`; returns the folder."""
+    """Write `folder/conda-lock.yml` and `folder/<platform>.lock`; returns the folder.
+    `channels`: the lock's metadata.channels (default: the mirror's under `root`)."""
     lock = Lock(
         platforms=(platform,),
-        channels=tuple(LockChannel(url=(root / c).as_uri()) for c in CHANNELS),
+        channels=tuple(channels or (LockChannel(url=(root / c).as_uri()) for c in CHANNELS)),
         content_hash={platform: "test"},
         sources=("recipes/m3net.yml",),
         packages={platform: tuple(packages)},
