@@ -217,7 +217,9 @@ def _verify_all(plan: CreatePlan, report: Progress) -> list[fetch.Verified]:
     report.begin("fetch", sum(plan.packages[i].size or 0 for i in todo))
 
     sources = {
-        i: fetch.download_for(plan.packages[i].package, plan.channel_alias, plan.policy, plan.declared)
+        i: fetch.download_for(
+            plan.packages[i].package, plan.channel_alias, plan.policy, plan.declared
+        )
         for i in todo
     }
     sources = _with_s3_client(sources, plan)

@@ -28,9 +28,9 @@ from envlock.errors import AnswerIsNoError, BadInputError, EnvlockError, WorldFa
 from envlock.models import Package, SpecSet
 from envlock.net.channels import DEFAULTS, channel_name, channel_urls
 from envlock.net.credentials import Access, mask, redact, split_credentials
+from envlock.net.policy import DEADLINE_VARIABLE
 from envlock.net.s3 import advice as s3_advice
 from envlock.net.s3 import is_s3, s3_channel_in, unsign
-from envlock.net.policy import DEADLINE_VARIABLE
 
 if TYPE_CHECKING:  # the candidates module loads only when a solve has failed
     from envlock.engine.candidates import Unsatisfiable
