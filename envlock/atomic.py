@@ -132,6 +132,21 @@ def new_file(folder: Path, name: str, suffix: str = "") -> tuple[int, Path]:
             continue
 
 
+def replace_unsynced(path: Path, data: bytes) -> None:
+    """Write `data` to a temporary name beside `path` and rename it over `path`, without
+    fsync: for cache records that are cheap to rebuild (after a crash a record is whole,
+    or empty/unparsable and so ignored). The temporary file never outlives a failure."""
+    fd, tmp = new_file(path.parent, path.name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        tmp.replace(path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+
+
 def write_bytes(path: Path, data: bytes) -> None:
     """Replace `path` with `data` atomically, creating parent folders as needed."""
     write_many_bytes({path: data})

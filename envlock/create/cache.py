@@ -18,7 +18,6 @@ give (0666/0777 less the umask), so a package cache can be shared with a group.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -28,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from envlock.atomic import new_file
+from envlock.atomic import replace_unsynced
 from envlock.create.sharing import archive_lock, sweep_stale
 from envlock.errors import BadInputError, WorldFailedError
 from envlock.models import Package
@@ -323,15 +322,7 @@ def _write_stamp(  # noqa: PLR0917 - private helper of `cached`
         # Written to a temporary name and renamed, without fsync (envlock.atomic's fsync
         # per file doubled the first warm create): after a crash a stamp is either whole,
         # or empty/unparsable and so ignored (the archive is hashed again).
-        fd, tmp = new_file(stamp_path.parent, stamp_path.name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(json.dumps(data, sort_keys=True).encode())
-            tmp.replace(stamp_path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
+        replace_unsynced(stamp_path, json.dumps(data, sort_keys=True).encode())
     except (OSError, ValueError):
         return None  # an unreadable index or a read-only cache: verify by hashing next time
     return stamp_path

@@ -20,16 +20,14 @@ record is trusted as far as the cache folder is: someone who can write there can
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from envlock.atomic import new_file
+from envlock.atomic import replace_unsynced
 from envlock.create.cache import ARCHIVES, Verified
 from envlock.engine import paths_check as rules
 from envlock.engine.archive_listing import ArchiveUnreadableError, Listing, read_listing
@@ -178,15 +176,7 @@ def write_record(
             "symlinks": [list(link) for link in symlinks]}  # fmt: skip
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = new_file(path.parent, path.name)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(json.dumps(data, sort_keys=True).encode())
-            tmp.replace(path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
+        replace_unsynced(path, json.dumps(data, sort_keys=True).encode())
     except OSError:
         return
 
